@@ -1,0 +1,14 @@
+import type { CommandSpec } from '../command.js';
+
+/**
+ * Every command of the CLI, in `--help` order. Each module owns one command
+ * (or one group such as `list`).
+ */
+export async function loadCommands(): Promise<CommandSpec[]> {
+  const modules = await Promise.all([
+    // pack format
+    // registry
+    // signing
+  ]);
+  return modules.map((m: { default: CommandSpec }) => m.default);
+}
