@@ -1,0 +1,88 @@
+/**
+ * Digests of the Evidence Pack spec: artifact digests (`sha256:<hex>`), the
+ * pack digest over embedded artifacts and the manifest digest (raw hex sha256
+ * of the JCS form of manifest.json) that attestations sign.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { PackError } from '../error.js';
+import { canonicalize } from './jcs.js';
+import { parseStrictJson } from './json.js';
+
+const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
+const HEX_RE = /^[0-9a-f]{64}$/;
+
+export function sha256Hex(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Streaming sha256: feed chunks, then read the hex digest once. */
+export interface Sha256Stream {
+  update(chunk: Uint8Array | string): Sha256Stream;
+  /** Total bytes fed so far. */
+  readonly bytes: number;
+  hex(): string;
+  /** `sha256:<hex>` */
+  digest(): string;
+}
+
+export function createSha256(): Sha256Stream {
+  const hash: Hash = createHash('sha256');
+  let total = 0;
+  let done: string | undefined;
+  const stream: Sha256Stream = {
+    update(chunk) {
+      if (done !== undefined) throw new Error('sha256 already finalized');
+      total += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+      hash.update(chunk);
+      return stream;
+    },
+    get bytes() {
+      return total;
+    },
+    hex() {
+      done ??= hash.digest('hex');
+      return done;
+    },
+    digest() {
+      return 'sha256:' + stream.hex();
+    },
+  };
+  return stream;
+}
+
+/** `sha256:` followed by 64 lowercase hex digits. */
+export function isValidDigest(s: unknown): s is string {
+  return typeof s === 'string' && DIGEST_RE.test(s);
+}
+
+/** 64 lowercase hex digits (a manifest digest). */
+export function isHexSha256(s: unknown): s is string {
+  return typeof s === 'string' && HEX_RE.test(s);
+}
+
+/** Compares two byte strings as unsigned bytes (the spec's "raw UTF-8 byte" order). */
+export function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/**
+ * pack_digest = 'sha256:' + sha256 over `{path}\t{digest}\n` for every
+ * embedded artifact, sorted by the raw UTF-8 bytes of the path.
+ */
+export function computePackDigest(artifacts: readonly { path: string; digest: string }[]): string {
+  const sorted = [...artifacts].sort((a, b) => compareUtf8(a.path, b.path));
+  const hash = createHash('sha256');
+  for (const a of sorted) hash.update(`${a.path}\t${a.digest}\n`, 'utf8');
+  return 'sha256:' + hash.digest('hex');
+}
+
+/** Raw hex sha256 of the JCS form of the manifest (strictly parsed). */
+export function computeManifestDigest(manifestBytes: Uint8Array): string {
+  const value = parseStrictJson(manifestBytes);
+  return sha256Hex(canonicalize(value));
+}
+
+/** Throws `invalid_digest` unless `s` is `sha256:<64 lowercase hex>`. */
+export function assertValidDigest(s: unknown, where: string): asserts s is string {
+  if (!isValidDigest(s)) throw new PackError('invalid_digest', `${where}: ${JSON.stringify(s)} is not sha256:<64 lowercase hex>`);
+}
