@@ -1,0 +1,13 @@
+/**
+ * Sigstore signing and verification for Evidence Packs and OCI artifacts.
+ * Layout follows sigstore-js: signer/, witness/, bundler/, identity/, verify/.
+ */
+export * from './errors.js';
+export * from './statement.js';
+export * from './signer/index.js';
+export * from './witness/index.js';
+export * from './bundler/index.js';
+export * from './identity/index.js';
+export * from './verify/index.js';
+export { prepareSigner, signStatement, signStatementWith } from './sign.js';
+export type { PreparedSigner, SignerOptions } from './sign.js';
