@@ -1,0 +1,4 @@
+export * from './mapping.js';
+export * from './push.js';
+export * from './remote-pack.js';
+export * from './remotes.js';

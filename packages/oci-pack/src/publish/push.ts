@@ -1,0 +1,168 @@
+/**
+ * Pushes an Evidence Pack to a store as one OCI artifact (design §4).
+ *
+ * Order matters for readers: blobs first (skipping what the target already
+ * has, mounting from a sibling repository where possible), then the config,
+ * then the manifest by digest, and only then the tags. A reader that sees a
+ * tag therefore always finds everything it points at.
+ */
+import { Readable } from 'node:stream';
+import pLimit from 'p-limit';
+import { UsageError } from '../error.js';
+import type { Descriptor } from '../oci/descriptor.js';
+import type { PackReader } from '../pack/types.js';
+import { isMounter, isReferencePusher, type Target } from '../store/types.js';
+import { digestOf } from '../oci/digest.js';
+import { type AttestationBlob, type MappingOptions, packToImageManifest } from './mapping.js';
+
+/** A snapshot of a push's progress. */
+export interface PushProgress {
+  blobsTotal: number;
+  blobsDone: number;
+  bytesTotal: number;
+  /** Bytes uploaded or found already present. */
+  bytesDone: number;
+  /** The blob that just changed state, when there is one. */
+  current?: { path: string; digest: string; size: number; status: 'uploading' | 'exists' | 'stored' };
+}
+
+export interface PushPackOptions extends MappingOptions {
+  /** Tags to point at the pushed manifest (the reference's tag first, then labels). */
+  tags?: readonly string[];
+  /** Blob uploads in flight at once (default 4). */
+  concurrency?: number;
+  /** A repository of the same registry to mount existing blobs from. */
+  mountFrom?: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: PushProgress) => void;
+}
+
+export interface PushPackResult {
+  /** Digest of the OCI manifest. */
+  digest: string;
+  size: number;
+  mediaType: string;
+  artifactType: string;
+  tags: string[];
+  /** Blobs (layers and config) sent to the target. */
+  blobsPushed: number;
+  /** Blobs the target already had. */
+  blobsSkipped: number;
+  bytesPushed: number;
+}
+
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+interface Blob {
+  path: string;
+  desc: Descriptor;
+  open: () => Promise<Readable>;
+}
+
+export async function pushPack(target: Target, pack: PackReader, options: PushPackOptions = {}): Promise<PushPackResult> {
+  const tags = uniqueTags(options.tags ?? []);
+  const attestations = await loadAttestations(pack);
+  const mapped = packToImageManifest(
+    { manifestBytes: pack.manifestBytes, manifest: pack.manifest, artifacts: pack.artifacts, attestations: attestations.map((a) => a.blob) },
+    options,
+  );
+
+  // Identical content under two paths is one blob.
+  const layers = new Map<string, Blob>();
+  for (const { artifact, layer } of mapped.artifactLayers) {
+    if (!layers.has(layer.digest)) layers.set(layer.digest, { path: artifact.path, desc: layer, open: () => pack.openArtifact(artifact.path) });
+  }
+  for (const att of attestations) {
+    const layer = mapped.attestationLayers.find((l) => l.path === att.blob.path)!.layer;
+    if (!layers.has(layer.digest)) layers.set(layer.digest, { path: att.blob.path, desc: layer, open: async () => Readable.from([att.bytes]) });
+  }
+  const config: Blob = { path: 'manifest.json', desc: mapped.config, open: async () => Readable.from([pack.manifestBytes]) };
+  const allBlobs = [...layers.values(), ...(layers.has(config.desc.digest) ? [] : [config])];
+
+  const progress: PushProgress = {
+    blobsTotal: allBlobs.length,
+    blobsDone: 0,
+    bytesTotal: allBlobs.reduce((sum, b) => sum + b.desc.size, 0),
+    bytesDone: 0,
+  };
+  const report = (current?: PushProgress['current']): void => {
+    if (options.onProgress) options.onProgress(current ? { ...progress, current } : { ...progress });
+  };
+  report();
+
+  let blobsPushed = 0;
+  let blobsSkipped = 0;
+  let bytesPushed = 0;
+  const sendBlob = async (blob: Blob): Promise<void> => {
+    const signal = options.signal;
+    const current = { path: blob.path, digest: blob.desc.digest, size: blob.desc.size };
+    if (await target.exists(blob.desc, signal ? { signal } : {})) {
+      blobsSkipped++;
+      progress.blobsDone++;
+      progress.bytesDone += blob.desc.size;
+      report({ ...current, status: 'exists' });
+      return;
+    }
+    report({ ...current, status: 'uploading' });
+    let sent = 0;
+    const pushOptions = {
+      ...(signal ? { signal } : {}),
+      onProgress: (bytes: number) => {
+        progress.bytesDone += bytes - sent;
+        sent = bytes;
+        report();
+      },
+    };
+    if (options.mountFrom && isMounter(target)) {
+      await target.mount(blob.desc, options.mountFrom, blob.open, pushOptions);
+    } else {
+      await target.push(blob.desc, await blob.open(), pushOptions);
+    }
+    progress.bytesDone += blob.desc.size - sent;
+    progress.blobsDone++;
+    blobsPushed++;
+    bytesPushed += blob.desc.size;
+    report({ ...current, status: 'stored' });
+  };
+
+  const limit = pLimit(Math.max(1, options.concurrency ?? 4));
+  await Promise.all([...layers.values()].map((blob) => limit(() => sendBlob(blob))));
+  if (!layers.has(config.desc.digest)) await sendBlob(config);
+
+  const signalOption = options.signal ? { signal: options.signal } : {};
+  await target.push(mapped.descriptor, mapped.bytes, signalOption);
+  for (const tag of tags) {
+    if (isReferencePusher(target)) await target.pushReference(mapped.descriptor, mapped.bytes, tag, signalOption);
+    else await target.tag(mapped.descriptor, tag, signalOption);
+  }
+  return {
+    digest: mapped.descriptor.digest,
+    size: mapped.descriptor.size,
+    mediaType: mapped.descriptor.mediaType,
+    artifactType: mapped.descriptor.artifactType!,
+    tags,
+    blobsPushed,
+    blobsSkipped,
+    bytesPushed,
+  };
+}
+
+async function loadAttestations(pack: PackReader): Promise<{ blob: AttestationBlob; bytes: Uint8Array }[]> {
+  const out: { blob: AttestationBlob; bytes: Uint8Array }[] = [];
+  for (const path of pack.attestations) {
+    const bytes = await pack.readAttestation(path);
+    out.push({ blob: { path, digest: digestOf(bytes), size: bytes.byteLength }, bytes });
+  }
+  return out;
+}
+
+function uniqueTags(tags: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const tag of tags) {
+    if (!TAG.test(tag)) {
+      throw new UsageError('invalid_tag', `"${tag}" is not a valid tag`, { hint: 'tags are 1-128 of A-Z a-z 0-9 _ . - and do not start with . or -' });
+    }
+    if (!out.includes(tag)) out.push(tag);
+  }
+  return out;
+}

@@ -1,0 +1,93 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findRemotesConfig, loadRemotesConfig, looksLikeRemoteName, parseRemotesConfig, resolveRemote } from '../../src/publish/remotes.js';
+
+const FILE = '/proj/epack.yaml';
+const yaml = `
+remotes:
+  prod:
+    registry: ghcr.io/acme/evidence
+    labels: [soc2, latest]
+    annotations: { team: platform }
+    sign: { key: keys/cosign.key }
+  local:
+    registry: oci:./store
+environments:
+  staging:
+    remotes:
+      prod:
+        registry: localhost:5000/evidence-staging
+        labels: [staging]
+`;
+
+describe('epack.yaml remotes', () => {
+  const config = parseRemotesConfig(yaml, FILE);
+
+  it('resolves a remote with its labels, annotations and sign settings', () => {
+    expect(resolveRemote(config, 'prod')).toEqual({
+      name: 'prod',
+      registry: 'ghcr.io/acme/evidence',
+      labels: ['soc2', 'latest'],
+      annotations: { team: 'platform' },
+      sign: { key: '/proj/keys/cosign.key' },
+    });
+    expect(resolveRemote(config, 'local')).toEqual({ name: 'local', registry: 'oci:./store', labels: [], annotations: {} });
+  });
+
+  it('applies environment overrides key by key', () => {
+    expect(resolveRemote(config, 'prod', 'staging')).toEqual({
+      name: 'prod',
+      environment: 'staging',
+      registry: 'localhost:5000/evidence-staging',
+      labels: ['staging'],
+      annotations: { team: 'platform' },
+      sign: { key: '/proj/keys/cosign.key' },
+    });
+    // an environment that does not mention a remote leaves it as it is
+    expect(resolveRemote(config, 'local', 'staging').registry).toBe('oci:./store');
+  });
+
+  it('names the known remotes and environments when one is missing', () => {
+    expect(() => resolveRemote(config, 'qa')).toThrow(expect.objectContaining({ code: 'remote_not_found', kind: 'not_found', hint: 'known remotes: prod, local' }));
+    expect(() => resolveRemote(config, 'prod', 'dev')).toThrow(expect.objectContaining({ code: 'environment_not_found', hint: 'known environments: staging' }));
+  });
+
+  it.each([
+    ['remotes:\n  prod:\n    registry: r/x\n    lables: [a]\n', /unknown key "remotes\.prod\.lables"/],
+    ['remote:\n  prod: {registry: r/x}\n', /unknown key "remote"/],
+    ['remotes:\n  prod: {labels: [a]}\n', /remotes\.prod\.registry is required/],
+    ['remotes:\n  prod: {registry: r/x, labels: soc2}\n', /labels must be a list/],
+    ['remotes:\n  prod: {registry: r/x, sign: {keyless: yes-please}}\n', /keyless must be true or false/],
+    ['remotes:\n  prod: {registry: r/x, sign: {}}\n', /needs key/],
+    ['remotes:\n  prod: {registry: r/x}\n  prod: {registry: r/y}\n', /epack\.yaml:3:3: Map keys must be unique/],
+    ['environments:\n  staging:\n    remotes:\n      nope: {registry: r/y}\n', /not defined under remotes/],
+    ['remotes: [a, b]\n', /remotes must be a mapping/],
+    ['remotes:\n  "pr od": {registry: r/x}\n', /names are/],
+    ['remotes: {\n', /epack\.yaml/],
+  ])('rejects %j with a clear message', (text, message) => {
+    expect(() => parseRemotesConfig(text, FILE)).toThrow(expect.objectContaining({ code: 'invalid_config', message: expect.stringMatching(message) }));
+  });
+
+  it('accepts `sign: true` as keyless and an empty file', () => {
+    expect(resolveRemote(parseRemotesConfig('remotes:\n  p: {registry: r/x, sign: true}\n', FILE), 'p').sign).toEqual({ keyless: true });
+    expect(parseRemotesConfig('', FILE).remotes).toEqual({});
+  });
+
+  it('finds epack.yaml in a folder and loads it', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'remotes-'));
+    expect(findRemotesConfig(dir)).toBeUndefined();
+    await writeFile(path.join(dir, 'epack.yaml'), yaml);
+    expect(findRemotesConfig(dir)).toBe(path.join(dir, 'epack.yaml'));
+    const loaded = await loadRemotesConfig(path.join(dir, 'epack.yaml'));
+    expect(resolveRemote(loaded, 'prod').sign).toEqual({ key: path.join(dir, 'keys/cosign.key') });
+    await expect(loadRemotesConfig(path.join(dir, 'missing.yaml'))).rejects.toMatchObject({ code: 'config_not_found' });
+  });
+
+  it('tells remote names from references', () => {
+    expect(looksLikeRemoteName('prod')).toBe(true);
+    expect(looksLikeRemoteName('prod-eu_2')).toBe(true);
+    for (const ref of ['oci:./store:v1', 'localhost:5000/x', 'ghcr.io/a/b:t', 'a/b', 'x@sha256:00']) expect(looksLikeRemoteName(ref)).toBe(false);
+  });
+});
