@@ -2,6 +2,8 @@
 # Installs the real registries and peer clients the tests and benchmarks use,
 # into a cache outside the checkout. Skips whatever is already there.
 #   EPACK_TOOLS_DIR   cache folder (default: $HOME/.cache/epack-test-tools)
+# Usage: install-test-tools.sh [all|debian|go] [tool names...]
+#   e.g. `install-test-tools.sh go olareg crane` builds only those two.
 set -euo pipefail
 
 TOOLS_DIR="${EPACK_TOOLS_DIR:-$HOME/.cache/epack-test-tools}"
@@ -62,12 +64,15 @@ install_debian() {
 }
 
 only="${1:-all}"
+(($# > 0)) && shift
+wanted=" $* "
 if [[ "$only" == all || "$only" == debian ]]; then install_debian; fi
 if [[ "$only" == all || "$only" == go ]]; then
   # Two at a time: the machines have two cores; zot and cosign are the long ones.
   pids=(); failed=0
   for entry in "${GO_TOOLS[@]}"; do
     IFS='|' read -r name module version pkg <<<"$entry"
+    [[ "$wanted" == "  " || "$wanted" == *" $name "* ]] || continue
     install_go_tool "$name" "$module" "$version" "$pkg" &
     pids+=($!)
     if ((${#pids[@]} >= 2)); then wait "${pids[0]}" || failed=1; pids=("${pids[@]:1}"); fi

@@ -10,4 +10,19 @@ bash scripts/install-test-tools.sh
 export EPACK_TOOLS_DIR="${EPACK_TOOLS_DIR:-$HOME/.cache/epack-test-tools}"
 export EPACK_SHARED_DIR="${EPACK_SHARED_DIR:-$(cd .. && pwd)/shared}"
 pnpm install --frozen-lockfile --reporter=silent
-pnpm test "$@"
+
+# vitest's own summary is not a line CI reads, so close with the plain
+# "Tests: N passed, N failed, N skipped" from its JSON report.
+report="$(mktemp -t epack-vitest-XXXXXX.json)"
+trap 'rm -f "$report"' EXIT
+status=0
+pnpm test --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+if [[ -s "$report" ]]; then
+  node -e '
+    const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
+    const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+    console.log(`Tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+    if (r.numTotalTests === 0) { console.error("no test ran"); process.exit(1); }
+  ' "$report" || status=1
+fi
+exit "$status"
