@@ -1,4 +1,6 @@
 export * from './mapping.js';
 export * from './push.js';
+export * from './pull.js';
 export * from './remote-pack.js';
 export * from './remotes.js';
+export * from './destination.js';

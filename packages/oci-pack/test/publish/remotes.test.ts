@@ -91,3 +91,52 @@ describe('epack.yaml remotes', () => {
     for (const ref of ['oci:./store:v1', 'localhost:5000/x', 'ghcr.io/a/b:t', 'a/b', 'x@sha256:00']) expect(looksLikeRemoteName(ref)).toBe(false);
   });
 });
+
+describe('push destination', () => {
+  const generatedAt = '2026-11-01T12:00:00Z';
+  let dir: string;
+  const setup = async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'dest-'));
+    await writeFile(path.join(dir, 'epack.yaml'), yaml);
+  };
+
+  it('uses the reference tag, else --tag, else generated_at; labels follow', async () => {
+    const { resolveDestination } = await import('../../src/publish/destination.js');
+    expect(await resolveDestination({ target: 'localhost:5000/acme/ev:v1', generatedAt, labels: ['soc2', 'v1', 'soc2'] })).toEqual({
+      repository: 'localhost:5000/acme/ev',
+      reference: 'localhost:5000/acme/ev:v1',
+      tags: ['v1', 'soc2'],
+      labels: ['soc2'],
+      annotations: {},
+    });
+    expect((await resolveDestination({ target: 'oci:./store', generatedAt, tag: 'rel' })).tags).toEqual(['rel']);
+    expect((await resolveDestination({ target: 'oci:./store', generatedAt })).reference).toBe('oci:./store:2026-11-01T12-00-00Z');
+    await expect(resolveDestination({ target: 'oci:./store@sha256:' + '0'.repeat(64), generatedAt })).rejects.toMatchObject({ code: 'invalid_reference' });
+    await expect(resolveDestination({ target: 'oci:./store', generatedAt, environment: 'staging' })).rejects.toMatchObject({ code: 'usage' });
+  });
+
+  it('resolves a remote of epack.yaml with --env, merging labels and annotations', async () => {
+    await setup();
+    const { resolveDestination } = await import('../../src/publish/destination.js');
+    const d = await resolveDestination({ target: 'prod', generatedAt, cwd: dir, labels: ['q4'], annotations: { extra: '1' }, environment: 'staging' });
+    expect(d).toEqual({
+      repository: 'localhost:5000/evidence-staging',
+      reference: 'localhost:5000/evidence-staging:2026-11-01T12-00-00Z',
+      tags: ['2026-11-01T12-00-00Z', 'q4', 'staging'],
+      labels: ['q4', 'staging'],
+      annotations: { team: 'platform', extra: '1' },
+      sign: { key: path.join(dir, 'keys/cosign.key') },
+      remote: { name: 'prod', environment: 'staging', file: path.join(dir, 'epack.yaml') },
+    });
+    const prod = await resolveDestination({ target: 'prod', generatedAt, configFile: path.join(dir, 'epack.yaml') });
+    expect(prod.tags).toEqual(['2026-11-01T12-00-00Z', 'soc2', 'latest']);
+  });
+
+  it('reports a missing remote with the known ones, or the missing epack.yaml', async () => {
+    await setup();
+    const { resolveDestination } = await import('../../src/publish/destination.js');
+    await expect(resolveDestination({ target: 'qa', generatedAt, cwd: dir })).rejects.toMatchObject({ code: 'remote_not_found', hint: 'known remotes: prod, local' });
+    const empty = await mkdtemp(path.join(tmpdir(), 'dest-empty-'));
+    await expect(resolveDestination({ target: 'qa', generatedAt, cwd: empty })).rejects.toMatchObject({ code: 'remote_not_found', kind: 'not_found' });
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * Where `epack push <target> <pack>` goes: a reference, or a remote of
+ * `epack.yaml` (docs/remotes.md). Produces the repository reference, the
+ * tags in order (the main tag, then labels) and the annotations and signing
+ * settings that come from the remote.
+ */
+import { NotFoundError, UsageError } from '../error.js';
+import { formatReference, parseReference, type Reference } from '../oci/reference.js';
+import { findRemotesConfig, loadRemotesConfig, looksLikeRemoteName, resolveRemote, type SignSettings } from './remotes.js';
+
+export interface DestinationRequest {
+  /** A reference (`ghcr.io/acme/evidence:v1`, `oci:./store:v1`) or a remote name. */
+  target: string;
+  /** `generated_at` of the pack: the default tag when none is given. */
+  generatedAt: string;
+  /** Tag for references and remotes that carry none. */
+  tag?: string;
+  labels?: readonly string[];
+  annotations?: Record<string, string>;
+  /** `--env`: only with a remote. */
+  environment?: string;
+  /** `--config`; default: epack.yaml / epack.yml in `cwd`. */
+  configFile?: string;
+  cwd?: string;
+}
+
+export interface Destination {
+  /** The repository, without tag or digest (`oci:./store`, `ghcr.io/acme/evidence`). */
+  repository: string;
+  /** The repository with the main tag. */
+  reference: string;
+  /** Main tag first, then labels; no duplicates. */
+  tags: string[];
+  /** Labels only (the extra tags). */
+  labels: string[];
+  annotations: Record<string, string>;
+  sign?: SignSettings;
+  remote?: { name: string; environment?: string; file: string };
+}
+
+/** `2026-11-01T12:00:00Z` -> `2026-11-01T12-00-00Z` (tags cannot hold `:`). */
+export function tagFromGeneratedAt(generatedAt: string): string {
+  return generatedAt.replace(/:/g, '-');
+}
+
+export async function resolveDestination(request: DestinationRequest): Promise<Destination> {
+  const cliLabels = [...(request.labels ?? [])];
+  if (looksLikeRemoteName(request.target)) {
+    const file = request.configFile ?? findRemotesConfig(request.cwd);
+    if (!file) {
+      throw new NotFoundError('remote_not_found', `"${request.target}" is not a reference, and there is no epack.yaml defining it as a remote`, {
+        hint: 'write a reference such as localhost:5000/acme/evidence:v1 or oci:./store:v1, or define the remote in epack.yaml (docs/remotes.md)',
+        details: { remote: request.target, known: [] },
+      });
+    }
+    const config = await loadRemotesConfig(file);
+    const remote = resolveRemote(config, request.target, request.environment);
+    const ref = parseTarget(remote.registry, `remotes.${remote.name}.registry`);
+    const plan = planTags(ref, request, [...cliLabels, ...remote.labels]);
+    return {
+      ...plan,
+      annotations: { ...remote.annotations, ...(request.annotations ?? {}) },
+      ...(remote.sign ? { sign: remote.sign } : {}),
+      remote: { name: remote.name, ...(remote.environment !== undefined ? { environment: remote.environment } : {}), file: config.file },
+    };
+  }
+  if (request.environment !== undefined) {
+    throw new UsageError('usage', `--env selects an environment of a remote, but "${request.target}" is a reference`, {
+      hint: 'name a remote of epack.yaml, or drop --env',
+    });
+  }
+  const ref = parseTarget(request.target, 'the target');
+  return { ...planTags(ref, request, cliLabels), annotations: { ...(request.annotations ?? {}) } };
+}
+
+function parseTarget(value: string, what: string): Reference {
+  const ref = parseReference(value);
+  if (ref.digest !== undefined) {
+    throw new UsageError('invalid_reference', `${what} "${value}" names a digest; push to a repository or a tag`, {
+      hint: 'the digest of a pushed pack is computed from its content',
+    });
+  }
+  return ref;
+}
+
+function planTags(ref: Reference, request: DestinationRequest, labels: string[]): Pick<Destination, 'repository' | 'reference' | 'tags' | 'labels'> {
+  const mainTag = ref.tag ?? request.tag ?? tagFromGeneratedAt(request.generatedAt);
+  const repository = formatReference({ ...ref, tag: undefined, digest: undefined });
+  const uniqueLabels = [...new Set(labels)].filter((l) => l !== mainTag);
+  return { repository, reference: `${repository}:${mainTag}`, tags: [mainTag, ...uniqueLabels], labels: uniqueLabels };
+}

@@ -1,0 +1,115 @@
+/**
+ * Pulls a pack artifact into a pack file. The reference is resolved once;
+ * everything after works by digest, and every byte is checked against the
+ * digests in the OCI manifest, which are checked against manifest.json. The
+ * pack is rebuilt with manifest.json and artifacts byte-identical to what was
+ * pushed, so its pack_digest, manifest_digest and embedded attestations still
+ * verify. The output appears atomically, only when everything (including the
+ * caller's `verify`) passed; nothing is left behind otherwise.
+ */
+import { randomBytes } from 'node:crypto';
+import { rename, rm } from 'node:fs/promises';
+import * as path from 'node:path';
+import { writePack } from '../pack/write.js';
+import { fetchVerified, openRemotePack, type PackSourceStore } from './remote-pack.js';
+
+export interface PullProgress {
+  blobsTotal: number;
+  blobsDone: number;
+  bytesTotal: number;
+  bytesDone: number;
+}
+
+export interface PullPackOptions {
+  /** The pack file to write. */
+  out: string;
+  /**
+   * Checks the complete pack before it is moved into place (signature
+   * verification of `pull --verify`). Throwing aborts the pull; the
+   * temporary file is removed and `out` is untouched.
+   */
+  verify?: (tmpPath: string) => Promise<void>;
+  /** Shown in messages (default: `<store name>@<digest>`). */
+  displayName?: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: PullProgress) => void;
+}
+
+export interface PullPackResult {
+  /** Digest of the OCI manifest the reference resolved to. */
+  digest: string;
+  size: number;
+  out: string;
+  stream: string;
+  packDigest: string;
+  /** Raw hex sha256 of the JCS form of manifest.json. */
+  manifestDigest: string;
+  artifacts: number;
+  attestations: number;
+  bytes: number;
+}
+
+export async function pullPack(store: PackSourceStore, reference: string, options: PullPackOptions): Promise<PullPackResult> {
+  const signalOption = options.signal ? { signal: options.signal } : {};
+  const remote = await openRemotePack(store, reference, {
+    ...signalOption,
+    ...(options.displayName ? { displayName: options.displayName } : {}),
+  });
+
+  const attestations: { path: string; bytes: Uint8Array }[] = [];
+  for (const p of remote.attestations) attestations.push({ path: p, bytes: await remote.readAttestation(p) });
+
+  const progress: PullProgress = {
+    blobsTotal: remote.artifacts.length,
+    blobsDone: 0,
+    bytesTotal: remote.artifacts.reduce((sum, a) => sum + a.size, 0),
+    bytesDone: 0,
+  };
+  options.onProgress?.({ ...progress });
+
+  const out = path.resolve(options.out);
+  const tmp = path.join(path.dirname(out), `.${path.basename(out)}.${randomBytes(6).toString('hex')}.partial`);
+  try {
+    await writePack(tmp, {
+      manifestBytes: remote.manifestBytes,
+      artifacts: remote.artifacts.map((artifact) => ({
+        path: artifact.path,
+        size: artifact.size,
+        open: async () => {
+          let seen = 0;
+          const layer = remote.layerOf(artifact.path);
+          const stream = await fetchVerified(store, layer, `${remote.path}: ${artifact.path}`, {
+            ...signalOption,
+            onProgress: (bytes) => {
+              progress.bytesDone += bytes - seen;
+              seen = bytes;
+              options.onProgress?.({ ...progress });
+            },
+          });
+          stream.once('end', () => {
+            progress.blobsDone++;
+            options.onProgress?.({ ...progress });
+          });
+          return stream;
+        },
+      })),
+      attestations,
+    });
+    if (options.verify) await options.verify(tmp);
+    await rename(tmp, out);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  return {
+    digest: remote.descriptor.digest,
+    size: remote.descriptor.size,
+    out,
+    stream: remote.manifest.stream,
+    packDigest: remote.manifest.pack_digest,
+    manifestDigest: remote.manifestDigest,
+    artifacts: remote.artifacts.length,
+    attestations: remote.attestations.length,
+    bytes: progress.bytesTotal,
+  };
+}
