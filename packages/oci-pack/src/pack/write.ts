@@ -1,0 +1,213 @@
+/**
+ * Writing Evidence Pack files. `writePack` is the one way a pack file comes
+ * into existence (build, merge, pull, sign): it takes manifest.json bytes
+ * verbatim, streams every artifact into the archive while hashing it, and
+ * refuses to finish unless each artifact has exactly the size and digest the
+ * manifest records. The ZIP layout is deterministic (see zip-write.ts):
+ *
+ *   manifest.json, artifacts/, artifacts sorted by raw UTF-8 bytes,
+ *   attestations sorted by raw UTF-8 bytes.
+ */
+import { Readable } from 'node:stream';
+import { PackError } from '../error.js';
+import { checked } from './artifact-check.js';
+import { compareUtf8, computeManifestDigest } from './digest.js';
+import { resolveLimits } from './limits.js';
+import { embeddedArtifacts, parseManifest } from './manifest.js';
+import { validateArtifactPath } from './paths.js';
+import type { EmbeddedArtifact, PackLimits, PackManifest } from './types.js';
+import { openPack } from './read.js';
+import { ARTIFACTS_PREFIX as ARTIFACTS_DIR, ATTESTATIONS_PREFIX as ATTESTATIONS_DIR, checkAttestationFileName, MANIFEST_PATH } from './entries.js';
+import { writeZipAtomic, zipTimeFromEnv, type ZipWriteEntry } from './zip-write.js';
+
+export interface PackArtifactInput {
+  /** Path inside the pack (`artifacts/...`), as in the manifest. */
+  path: string;
+  size: number;
+  /** Opens the bytes; called once per write attempt, when the entry is written. */
+  open(): Promise<Readable>;
+}
+
+export interface PackAttestationInput {
+  /** `attestations/<key>.sigstore.json` */
+  path: string;
+  bytes: Uint8Array;
+}
+
+export interface WritePackInput {
+  /** manifest.json, written byte for byte. */
+  manifestBytes: Uint8Array;
+  artifacts: readonly PackArtifactInput[];
+  attestations?: readonly PackAttestationInput[];
+}
+
+export interface WritePackOptions {
+  /** ZIP entry timestamp; default from SOURCE_DATE_EPOCH, else 1980-01-01. */
+  mtime?: Date;
+  limits?: Partial<PackLimits>;
+}
+
+export interface WritePackResult {
+  path: string;
+  /** Archive size in bytes. */
+  size: number;
+  stream: string;
+  packDigest: string;
+  manifestDigest: string;
+  artifacts: number;
+  attestations: number;
+}
+
+/**
+ * Deflated entries must stay well inside every reader's compression-ratio
+ * budget (the reference implementation checks 100:1 on entries of a few KB).
+ * An entry that deflates better than this is stored instead, which is
+ * decided from its bytes alone, so output stays deterministic.
+ */
+const MAX_WRITTEN_RATIO = 50;
+
+const STORED_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.gif', '.webp', '.pdf', '.zip', '.gz', '.tgz', '.xz', '.zst', '.bz2', '.7z', '.jar', '.epack', '.woff2', '.mp4']);
+const STORED_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'application/zip', 'application/gzip', 'application/zstd', 'application/x-xz']);
+
+/** Store or deflate, from metadata only: already-compressed formats are stored. */
+export function shouldDeflate(path: string, contentType?: string): boolean {
+  if (contentType && STORED_TYPES.has(contentType.toLowerCase())) return false;
+  const base = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
+  const dot = base.lastIndexOf('.');
+  return !(dot > 0 && STORED_EXTENSIONS.has(base.slice(dot)));
+}
+
+/** Writes a pack file atomically; see the module comment. */
+export async function writePack(outPath: string, input: WritePackInput, opts: WritePackOptions = {}): Promise<WritePackResult> {
+  const limits = resolveLimits(opts.limits);
+  const manifest = parseManifest(input.manifestBytes, limits);
+  const manifestDigest = computeManifestDigest(input.manifestBytes);
+  const expected = checkArtifactSet(manifest, input.artifacts, limits);
+  const attestations = checkAttestations(input.attestations ?? [], limits);
+  const mtime = opts.mtime ?? zipTimeFromEnv();
+
+  const stored = new Set<string>();
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const entries = layout(input, expected, attestations, stored);
+    const result = await writeZipAtomic(outPath, entries, { mtime });
+    let retry = false;
+    for (const [name, sizes] of result.entrySizes) {
+      if (stored.has(name) || sizes.uncompressed <= sizes.compressed * MAX_WRITTEN_RATIO) continue;
+      stored.add(name);
+      retry = true;
+    }
+    if (!retry || attempt === 1) {
+      return {
+        path: outPath,
+        size: result.size,
+        stream: manifest.stream,
+        packDigest: manifest.pack_digest,
+        manifestDigest,
+        artifacts: expected.size,
+        attestations: attestations.length,
+      };
+    }
+  }
+  throw new PackError('internal_error', 'unreachable');
+}
+
+function layout(input: WritePackInput, expected: Map<string, EmbeddedArtifact>, attestations: PackAttestationInput[], stored: Set<string>): ZipWriteEntry[] {
+  const manifestBuffer = Buffer.from(input.manifestBytes.buffer, input.manifestBytes.byteOffset, input.manifestBytes.byteLength);
+  const entries: ZipWriteEntry[] = [
+    bufferEntry(MANIFEST_PATH, manifestBuffer, !stored.has(MANIFEST_PATH)),
+    { kind: 'directory', name: ARTIFACTS_DIR },
+  ];
+  const artifacts = [...input.artifacts].sort((a, b) => compareUtf8(a.path, b.path));
+  for (const a of artifacts) {
+    const meta = expected.get(a.path)!;
+    entries.push({
+      kind: 'file',
+      name: a.path,
+      size: meta.size,
+      compress: !stored.has(a.path) && shouldDeflate(a.path, meta.content_type),
+      open: async () => checked(await a.open(), meta),
+    });
+  }
+  for (const att of attestations) {
+    entries.push(bufferEntry(att.path, Buffer.from(att.bytes.buffer, att.bytes.byteOffset, att.bytes.byteLength), !stored.has(att.path)));
+  }
+  return entries;
+}
+
+function bufferEntry(name: string, bytes: Buffer, compress: boolean): ZipWriteEntry {
+  return {
+    kind: 'file',
+    name,
+    size: bytes.length,
+    compress,
+    open: async () => Readable.from([bytes]),
+  };
+}
+
+function checkArtifactSet(manifest: PackManifest, artifacts: readonly PackArtifactInput[], limits: PackLimits): Map<string, EmbeddedArtifact> {
+  const expected = new Map<string, EmbeddedArtifact>();
+  for (const a of embeddedArtifacts(manifest)) {
+    if (!a.path.startsWith(ARTIFACTS_DIR)) throw new PackError('artifact_outside_directory', `${a.path}: embedded artifacts must be under artifacts/`);
+    if (expected.has(a.path)) throw new PackError('duplicate_path', `${a.path} is listed twice in the manifest`);
+    if (a.size > limits.maxArtifactSize) throw new PackError('artifact_too_large', `${a.path} is ${a.size} bytes, the limit is ${limits.maxArtifactSize}`);
+    expected.set(a.path, a);
+  }
+  if (expected.size > limits.maxArtifactCount) throw new PackError('too_many_artifacts', `${expected.size} artifacts, the limit is ${limits.maxArtifactCount}`);
+  const given = new Set<string>();
+  let total = 0;
+  for (const a of artifacts) {
+    const meta = expected.get(a.path);
+    if (!meta) throw new PackError('extra_artifact_not_in_manifest', `${a.path} is not an embedded artifact of the manifest`);
+    if (given.has(a.path)) throw new PackError('duplicate_path', `${a.path} is given twice`);
+    if (a.size !== meta.size) throw new PackError('size_mismatch', `${a.path} is ${a.size} bytes, the manifest says ${meta.size}`);
+    given.add(a.path);
+    total += a.size;
+  }
+  for (const path of expected.keys()) {
+    if (!given.has(path)) throw new PackError('missing_embedded_artifact', `no content given for ${path}`);
+  }
+  if (total > limits.maxPackSize) throw new PackError('pack_too_large', `the artifacts total ${total} bytes, the limit is ${limits.maxPackSize}`);
+  return expected;
+}
+
+function checkAttestations(attestations: readonly PackAttestationInput[], limits: PackLimits): PackAttestationInput[] {
+  const seen = new Set<string>();
+  for (const att of attestations) {
+    checkAttestationFileName(att.path);
+    validateArtifactPath(att.path);
+    if (seen.has(att.path)) throw new PackError('duplicate_path', `${att.path} is given twice`);
+    if (att.bytes.byteLength > limits.maxAttestationSize) {
+      throw new PackError('attestation_too_large', `${att.path} is ${att.bytes.byteLength} bytes, the limit is ${limits.maxAttestationSize}`);
+    }
+    seen.add(att.path);
+  }
+  return [...attestations].sort((a, b) => compareUtf8(a.path, b.path));
+}
+
+/**
+ * Adds (or replaces) one attestation in a pack file without touching
+ * manifest.json or any artifact: the entries are streamed from the old file
+ * into a new one that atomically replaces it. Signing uses this.
+ */
+export async function rewritePackWithAttestation(packPath: string, name: string, bundleBytes: Uint8Array, opts: WritePackOptions = {}): Promise<WritePackResult> {
+  const path = name.startsWith(ATTESTATIONS_DIR) ? name : ATTESTATIONS_DIR + name;
+  const pack = await openPack(packPath, opts.limits ? { limits: opts.limits } : {});
+  try {
+    const attestations: PackAttestationInput[] = [];
+    for (const p of pack.attestations) {
+      if (p !== path) attestations.push({ path: p, bytes: await pack.readAttestation(p) });
+    }
+    attestations.push({ path, bytes: bundleBytes });
+    return await writePack(
+      packPath,
+      {
+        manifestBytes: pack.manifestBytes,
+        artifacts: pack.artifacts.map((a) => ({ path: a.path, size: a.size, open: () => pack.openArtifact(a.path) })),
+        attestations,
+      },
+      opts,
+    );
+  } finally {
+    await pack.close();
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * Deterministic ZIP writing on yazl. The caller gives the entries in their
+ * final order; every entry gets the same timestamp and fixed permissions, no
+ * extra fields and no comments, so the same inputs always give the same
+ * bytes. The archive is written to a temporary file next to the target and
+ * renamed into place; on failure the temporary file is removed and the
+ * target is left untouched.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import * as yazl from 'yazl';
+import { EpackError, PackError } from '../error.js';
+
+/** 1980-01-01T00:00:00Z, the earliest DOS timestamp: the default entry time. */
+export const DEFAULT_ZIP_TIME = new Date(Date.UTC(1980, 0, 1, 0, 0, 0));
+
+export const FILE_MODE = 0o100644;
+export const DIRECTORY_MODE = 0o40755;
+
+export type ZipWriteEntry =
+  | { kind: 'directory'; name: string }
+  | {
+      kind: 'file';
+      name: string;
+      /** Exact size in bytes; the write fails if the stream gives another count. */
+      size: number;
+      /** Deflate (true) or store (false). Must be decided from metadata, never from timing. */
+      compress: boolean;
+      /** Opened only when the entry is written, so one input is open at a time. */
+      open: () => Promise<Readable>;
+    };
+
+export interface ZipWriteOptions {
+  /** Timestamp of every entry (UTC); default {@link DEFAULT_ZIP_TIME}. */
+  mtime?: Date;
+}
+
+export interface ZipWriteResult {
+  /** Size of the written archive in bytes. */
+  size: number;
+  /** Compressed and uncompressed size of every file entry, by name. */
+  entrySizes: Map<string, { compressed: number; uncompressed: number }>;
+}
+
+/**
+ * The entry timestamp from `SOURCE_DATE_EPOCH` (seconds since the epoch) when
+ * set and valid, else {@link DEFAULT_ZIP_TIME}.
+ */
+export function zipTimeFromEnv(env: NodeJS.ProcessEnv = process.env): Date {
+  const raw = env['SOURCE_DATE_EPOCH'];
+  if (raw === undefined || raw === '') return DEFAULT_ZIP_TIME;
+  if (!/^\d+$/.test(raw)) throw new PackError('invalid_source_date_epoch', `SOURCE_DATE_EPOCH must be whole seconds since 1970, got "${raw}"`);
+  const when = new Date(Number(raw) * 1000);
+  return when < DEFAULT_ZIP_TIME ? DEFAULT_ZIP_TIME : when;
+}
+
+/**
+ * yazl encodes DOS timestamps in the process's local time zone. To make the
+ * bytes independent of TZ we hand it a Date whose local fields equal the UTC
+ * fields we want.
+ */
+function localDateWithUtcFields(utc: Date): Date {
+  return new Date(
+    utc.getUTCFullYear(),
+    utc.getUTCMonth(),
+    utc.getUTCDate(),
+    utc.getUTCHours(),
+    utc.getUTCMinutes(),
+    utc.getUTCSeconds(),
+  );
+}
+
+/** Writes `entries` (in the given order) to `outPath` atomically. */
+export async function writeZipAtomic(outPath: string, entries: readonly ZipWriteEntry[], opts: ZipWriteOptions = {}): Promise<ZipWriteResult> {
+  const dir = path.dirname(path.resolve(outPath));
+  const tmp = path.join(dir, `.${path.basename(outPath)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const { size, entrySizes } = await writeZip(tmp, entries, localDateWithUtcFields(opts.mtime ?? DEFAULT_ZIP_TIME));
+    const handle = await open(tmp, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, outPath);
+    return { size, entrySizes };
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
+interface YazlEntryState {
+  utf8FileName: Buffer;
+  isDirectory: boolean;
+  compressedSize: number;
+  uncompressedSize: number;
+}
+
+function writeZip(tmpPath: string, entries: readonly ZipWriteEntry[], mtime: Date): Promise<ZipWriteResult> {
+  return new Promise<ZipWriteResult>((resolve, reject) => {
+    const zip = new yazl.ZipFile();
+    const out = createWriteStream(tmpPath, { flags: 'wx', mode: 0o644 });
+    let settled = false;
+    let written = 0;
+    const inputs = new Set<Readable>();
+    const fail = (cause: unknown): void => {
+      let err = cause;
+      if (settled) return;
+      settled = true;
+      err = wrapInputError('the archive', err);
+      for (const input of inputs) input.destroy();
+      zip.outputStream.unpipe(out);
+      out.destroy();
+      // wait for the descriptor to close so the caller can remove the file
+      if (out.closed) reject(err);
+      else out.once('close', () => reject(err));
+    };
+    zip.on('error', fail);
+    out.on('error', fail);
+    zip.outputStream.on('error', fail);
+    out.on('finish', () => {
+      written = out.bytesWritten;
+    });
+    out.on('close', () => {
+      if (settled) return;
+      settled = true;
+      const entrySizes = new Map<string, { compressed: number; uncompressed: number }>();
+      // yazl keeps the final sizes on its (untyped) entry records
+      for (const e of (zip as unknown as { entries: YazlEntryState[] }).entries) {
+        if (!e.isDirectory) entrySizes.set(e.utf8FileName.toString('utf8'), { compressed: e.compressedSize, uncompressed: e.uncompressedSize });
+      }
+      resolve({ size: written, entrySizes });
+    });
+    zip.outputStream.pipe(out);
+    try {
+      for (const entry of entries) {
+        if (entry.kind === 'directory') {
+          zip.addEmptyDirectory(entry.name, { mtime, mode: DIRECTORY_MODE, forceDosTimestamp: true });
+          continue;
+        }
+        zip.addReadStreamLazy(
+          entry.name,
+          {
+            mtime,
+            mode: FILE_MODE,
+            forceDosTimestamp: true,
+            compress: entry.compress,
+            size: entry.size,
+            // zip64 from the start when the size needs it, so the local header agrees
+            forceZip64Format: entry.size > 0xfffffffe,
+          },
+          (cb: (err: Error | null, stream: NodeJS.ReadableStream) => void) => {
+            entry.open().then(
+              (stream) => {
+                inputs.add(stream);
+                stream.once('error', (err) => fail(wrapInputError(entry.name, err)));
+                stream.once('close', () => inputs.delete(stream));
+                cb(null, stream);
+              },
+              (err: unknown) => fail(wrapInputError(entry.name, err)),
+            );
+          },
+        );
+      }
+      zip.end();
+    } catch (err) {
+      fail(err);
+    }
+  });
+}
+
+function wrapInputError(name: string, err: unknown): unknown {
+  if (err instanceof EpackError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new PackError('zip_write_failed', `could not write ${name}: ${message}`, { cause: err });
+}
