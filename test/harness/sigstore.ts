@@ -67,6 +67,21 @@ export interface MockSigstore {
   close(): Promise<void>;
 }
 
+/**
+ * A Date that always reads the current time (plus an offset) in whole
+ * seconds. The mock TSA encodes milliseconds without trailing zeros
+ * (".12Z"), which @sigstore/core's parser rejects; whole seconds avoid that.
+ */
+function liveClock(offsetMs: number): Date {
+  return new Proxy(new Date(), {
+    get(_target, prop) {
+      const now = new Date(Math.floor((Date.now() + offsetMs) / 1000) * 1000);
+      const value = Reflect.get(now, prop, now) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(now) : value;
+    },
+  });
+}
+
 function p256(): KeyPair {
   return generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 }
@@ -111,7 +126,7 @@ export async function startMockSigstore(options: MockSigstoreOptions = {}): Prom
   const ctlog = await mock.initializeCTLog(ctKeys, options.caClock);
   const ca = await mock.initializeCA(caKeys, ctlog, options.caClock);
   const tlog = await mock.initializeTLog(rekorURL, tlogKeys, options.tlogClock);
-  const tsa = await mock.initializeTSA(tsaKeys, options.tsaClock);
+  const tsa = await mock.initializeTSA(tsaKeys, liveClock(options.tsaClock ? options.tsaClock.getTime() - Date.now() : 0));
   const fulcio = mock.fulcioHandler(ca);
   const rekor = mock.rekorHandler(tlog);
   const timestamp = mock.tsaHandler(tsa);

@@ -11,3 +11,7 @@ export * from './identity/index.js';
 export * from './verify/index.js';
 export { prepareSigner, signStatement, signStatementWith } from './sign.js';
 export type { PreparedSigner, SignerOptions } from './sign.js';
+export { attachAttestation, signArtifact, verifyArtifact } from './referrers.js';
+export type { ArtifactVerification, AttachResult, SignArtifactOptions, VerifyArtifactOptions } from './referrers.js';
+export { decide } from './decision.js';
+export type { SignatureFailure, SignaturesVerdict, SourcedSignature } from './decision.js';

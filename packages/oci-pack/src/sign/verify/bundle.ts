@@ -4,10 +4,11 @@
  * DSSE signature), then — by our code — the in-toto statement's subject and
  * predicate type, and the identity policy.
  */
+import { verify as cryptoVerify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { bundleFromJSON } from '@sigstore/bundle';
 import type { Bundle } from '@sigstore/bundle';
-import { RFC3161Timestamp } from '@sigstore/core';
+import { RFC3161Timestamp, dsse } from '@sigstore/core';
 import { Verifier, toSignedEntity, toTrustMaterial, VerificationError as SigstoreVerificationError, PolicyError } from '@sigstore/verify';
 import type { SignedEntity, Signer as VerifiedSigner, TrustMaterial, VerifierOptions } from '@sigstore/verify';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
@@ -88,7 +89,7 @@ export function verifyBundle(bytes: Uint8Array, options: VerifyBundleOptions): V
     ...(options.pack ? { pack: true } : {}),
   });
 
-  const identity = identityOf(signer, key);
+  const identity = identityOf(signer, bundle.verificationMaterial.content.$case === 'publicKey' ? key : undefined);
   const times = timesOf(bundle);
   let ruleMet: string | null = null;
   if (options.policy && hasPolicy(options.policy)) {
@@ -110,15 +111,26 @@ export function verifyBundle(bytes: Uint8Array, options: VerifyBundleOptions): V
   };
 }
 
-function verifyCryptography(bundle: Bundle, key: KeyObject | undefined, trustedRoot: TrustedRoot | undefined, requireTlog: boolean): VerifiedSigner {
+/**
+ * Checks a bundle's cryptography. A bundle with a public-key hint is checked
+ * against the trusted key; one with a certificate against the trusted root.
+ * `artifact` is the signed bytes of a message-signature bundle (legacy cosign).
+ */
+export function verifyCryptography(
+  bundle: Bundle,
+  key: KeyObject | undefined,
+  trustedRoot: TrustedRoot | undefined,
+  requireTlog: boolean,
+  artifact?: Buffer,
+): VerifiedSigner {
   const material = bundle.verificationMaterial.content;
-  let entity: SignedEntity = toSignedEntity(bundle);
+  let entity: SignedEntity = toSignedEntity(bundle, artifact);
   let trust: TrustMaterial;
   let thresholds: VerifierOptions;
-  if (key) {
-    if (material.$case !== 'publicKey') {
-      throw new SignatureError('key_mismatch', 'the bundle is signed with a certificate (keyless), not with a key', {
-        hint: 'verify it with --issuer/--subject instead of --key',
+  if (material.$case === 'publicKey') {
+    if (!key) {
+      throw new SignatureError('key_mismatch', 'the bundle is signed with a key, and no trusted key was given', {
+        hint: 'verify it with --key <public key PEM>',
       });
     }
     if (requireTlog && !trustedRoot) {
@@ -128,13 +140,15 @@ function verifyCryptography(bundle: Bundle, key: KeyObject | undefined, trustedR
     }
     // Without a trusted root the log entries of a key signature cannot be checked; the key alone is the trust.
     if (!trustedRoot) entity = { ...entity, tlogEntries: [], timestamps: [] };
+    entity = withCurveHash(entity, bundle, key);
     trust = toTrustMaterial(trustedRoot ?? emptyTrustedRoot(), () => ({ publicKey: key, validFor: () => true }));
     thresholds = { tlogThreshold: requireTlog ? 1 : 0, ctlogThreshold: 0, timestampThreshold: 0 };
   } else {
-    if (material.$case === 'publicKey') {
-      throw new SignatureError('key_mismatch', 'the bundle is signed with a key; verify it with --key');
+    if (!trustedRoot) {
+      throw new SignUsageError('trusted_root_required', 'keyless verification needs a trusted root', {
+        hint: 'pass --trusted-root trusted_root.json, or go online to fetch the public-good root',
+      });
     }
-    if (!trustedRoot) throw new SignUsageError('trusted_root_required', 'keyless verification needs a trusted root');
     trust = toTrustMaterial(trustedRoot);
     thresholds = { tlogThreshold: requireTlog ? 1 : 0, ctlogThreshold: 1, timestampThreshold: 1 };
   }
@@ -145,8 +159,43 @@ function verifyCryptography(bundle: Bundle, key: KeyObject | undefined, trustedR
   }
 }
 
-function mapSigstoreError(err: unknown): SignatureError {
-  const message = err instanceof Error ? err.message : String(err);
+/**
+ * sigstore-js verifies every ECDSA signature with SHA-256; P-384 and P-521
+ * keys sign with SHA-384/512 (Sigstore's PKIX_ECDSA_P384_SHA_384, cosign,
+ * sigstore-go). For those keys the DSSE signature is checked here.
+ */
+function withCurveHash(entity: SignedEntity, bundle: Bundle, key: KeyObject): SignedEntity {
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  const hash = curve === 'secp384r1' ? 'sha384' : curve === 'secp521r1' ? 'sha512' : undefined;
+  if (!hash || bundle.content.$case !== 'dsseEnvelope') return entity;
+  const envelope = bundle.content.dsseEnvelope;
+  const pae = dsse.preAuthEncoding(envelope.payloadType, envelope.payload);
+  const signature = entity.signature;
+  return {
+    ...entity,
+    signature: {
+      signature: signature.signature,
+      compareSignature: (s) => signature.compareSignature(s),
+      compareDigest: (d) => signature.compareDigest(d),
+      compareSignedDigest: (d) => signature.compareSignedDigest(d),
+      verifySignature: (k) => {
+        try {
+          return cryptoVerify(hash, pae, k, signature.signature);
+        } catch {
+          return false;
+        }
+      },
+    },
+  };
+}
+
+/** Whether verifying this bundle needs the trusted root (it carries a certificate). */
+export function isKeylessBundle(bundle: Bundle): boolean {
+  return bundle.verificationMaterial.content.$case !== 'publicKey';
+}
+
+export function mapSigstoreError(err: unknown): SignatureError {
+  const message = messageChain(err);
   if (err instanceof SigstoreVerificationError || err instanceof PolicyError) {
     switch (err.code) {
       case 'SIGNATURE_ERROR':
@@ -175,14 +224,23 @@ function mapSigstoreError(err: unknown): SignatureError {
   return new SignatureError('signature_invalid', `verification failed: ${message}`, { cause: err });
 }
 
-function identityOf(signer: VerifiedSigner, key: KeyObject | undefined): SignatureIdentity {
+/** The message of an error and of its causes: sigstore-js wraps the telling one. */
+function messageChain(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    parts.push(e instanceof Error ? e.message : String(e));
+  }
+  return parts.join(': ');
+}
+
+export function identityOf(signer: VerifiedSigner, key: KeyObject | undefined): SignatureIdentity {
   if (key) return { mode: 'key', identity: `sha256:${keyFingerprint(key)}` };
   const san = signer.identity?.subjectAlternativeName;
   if (!san) throw new SignatureError('identity_mismatch', 'the certificate carries no subject alternative name');
   return { mode: 'keyless', identity: san, issuer: signer.identity?.extensions?.issuer };
 }
 
-function timesOf(bundle: Bundle): Pick<VerifiedSignature, 'integratedTime' | 'logIndex' | 'timestamp'> {
+export function timesOf(bundle: Bundle): Pick<VerifiedSignature, 'integratedTime' | 'logIndex' | 'timestamp'> {
   const out: Pick<VerifiedSignature, 'integratedTime' | 'logIndex' | 'timestamp'> = {};
   const entry = bundle.verificationMaterial.tlogEntries[0];
   if (entry) {

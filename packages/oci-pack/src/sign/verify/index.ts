@@ -1,4 +1,4 @@
-export { parseBundle, verifyBundle } from './bundle.js';
+export { isKeylessBundle, parseBundle, verifyBundle } from './bundle.js';
 export type { VerifiedSignature, VerifyBundleOptions } from './bundle.js';
 export {
   anchoredRegExpMatcher,
