@@ -8,6 +8,13 @@ export async function loadCommands(): Promise<CommandSpec[]> {
   const modules = await Promise.all([
     // pack format
     // registry
+    import('./resolve.js'),
+    import('./discover.js'),
+    import('./attach.js'),
+    import('./copy.js'),
+    import('./tag.js'),
+    import('./manifest.js'),
+    import('./blob.js'),
     // signing
   ]);
   return modules.map((m: { default: CommandSpec }) => m.default);

@@ -4,3 +4,8 @@ export { OciLayoutStore, OCI_LAYOUT_FILE, OCI_LAYOUT_VERSION, type OciLayoutOpti
 export { copyGraph, DEFAULT_COPY_CONCURRENCY, type CopyEvent, type CopyEventType, type CopyGraphOptions, type CopyGraphResult } from './copy.js';
 export { isManifestType, isIndexType, parseManifest, successors, referrerDescriptor, type ParsedManifest } from './graph.js';
 export { withFileLock, type FileLockOptions } from './file-lock.js';
+export { referrerTree, type ReferrerNode, type ReferrerTreeOptions } from './referrer-tree.js';
+export { attachArtifact, isMediaType, type AttachFile, type AttachOptions } from './attach.js';
+export { openTarget, resolveReference, TargetPool, type AnyTarget, type OpenedTarget, type OpenTargetOptions, type ReferrersModeFlag } from './open.js';
+export { readAll } from './read-all.js';
+export { lookupBlob } from './blob-lookup.js';

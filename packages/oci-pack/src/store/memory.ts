@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import type { Descriptor } from '../oci/descriptor.js';
 import { NotFoundError, UsageError } from '../error.js';
-import type { Deleter, FetchOptions, GraphTarget, PushOptions, TagLister } from './types.js';
+import type { BlobResolver, Deleter, FetchOptions, GraphTarget, PushOptions, TagLister } from './types.js';
 import { isManifestType, parseManifest, referrerDescriptor } from './graph.js';
 import { readAll } from './read-all.js';
 import { parseDigest, verifyBytes } from '../oci/digest.js';
@@ -15,7 +15,7 @@ interface Entry {
   bytes: Uint8Array;
 }
 
-export class MemoryStore implements GraphTarget, TagLister, Deleter {
+export class MemoryStore implements GraphTarget, TagLister, Deleter, BlobResolver {
   readonly name: string;
   private readonly content = new Map<string, Entry>();
   private readonly tagMap = new Map<string, Descriptor>();
@@ -40,6 +40,12 @@ export class MemoryStore implements GraphTarget, TagLister, Deleter {
 
   async exists(desc: Descriptor): Promise<boolean> {
     return this.content.has(desc.digest);
+  }
+
+  async resolveBlob(digest: string): Promise<Descriptor> {
+    const entry = this.content.get(digest);
+    if (!entry) throw new NotFoundError('blob_not_found', `blob ${digest} is not in ${this.name}`);
+    return { ...entry.desc };
   }
 
   async resolve(reference: string): Promise<Descriptor> {

@@ -23,7 +23,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Descriptor, ImageIndex } from '../oci/descriptor.js';
 import { Annotation, MediaType } from '../oci/media-types.js';
 import { EpackError, NotFoundError, UsageError } from '../error.js';
-import type { Deleter, FetchOptions, GraphTarget, PushOptions, TagLister } from './types.js';
+import type { BlobResolver, Deleter, FetchOptions, GraphTarget, PushOptions, TagLister } from './types.js';
 import { isIndexType, isManifestType, parseManifest, referrerDescriptor, type ParsedManifest } from './graph.js';
 import { withFileLock } from './file-lock.js';
 import { DigestVerifier, parseDigest } from '../oci/digest.js';
@@ -58,7 +58,7 @@ interface IndexDocument extends Omit<ImageIndex, 'schemaVersion'> {
   [extra: string]: unknown;
 }
 
-export class OciLayoutStore implements GraphTarget, TagLister, Deleter {
+export class OciLayoutStore implements GraphTarget, TagLister, Deleter, BlobResolver {
   readonly name: string;
   readonly root: string;
   private readonly readOnly: boolean;
@@ -93,6 +93,16 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter {
       if (isMissing(err)) return false;
       throw this.fsError(err, desc.digest);
     }
+  }
+
+  async resolveBlob(digest: string): Promise<Descriptor> {
+    try {
+      const info = await stat(this.blobPath(digest));
+      if (info.isFile()) return { mediaType: MediaType.octetStream, digest, size: info.size };
+    } catch (err) {
+      if (!isMissing(err)) throw this.fsError(err, digest);
+    }
+    throw new NotFoundError('blob_not_found', `blob ${digest} is not in ${this.name}`);
   }
 
   async resolve(reference: string): Promise<Descriptor> {
@@ -283,7 +293,9 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter {
         if (isMissing(err)) return [] as string[];
         throw this.fsError(err, this.root);
       });
-      if (entries.some((e) => e !== 'blobs' && e !== INDEX_FILE && e !== LOCK_FILE)) {
+      // Another writer may be creating the layout right now: its files are not foreign.
+      const ours = (e: string): boolean => ['blobs', INDEX_FILE, OCI_LAYOUT_FILE].includes(e) || e.startsWith(LOCK_FILE) || e.includes(TEMP_PREFIX);
+      if (!entries.every(ours)) {
         throw new UsageError('not_an_oci_layout', `${this.root} is a non-empty directory without an oci-layout file`, {
           hint: 'give an empty or new directory, or an existing OCI image layout',
         });

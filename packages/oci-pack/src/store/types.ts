@@ -105,3 +105,12 @@ export interface ReferencePusher {
 export function isReferencePusher(store: unknown): store is ReferencePusher {
   return typeof (store as ReferencePusher | null)?.pushReference === 'function';
 }
+
+/** Looks a blob up by digest alone (a registry HEAD, a layout stat): what `blob fetch <ref@digest>` needs. */
+export interface BlobResolver {
+  /** The blob's descriptor (`application/octet-stream` unless the store knows better); `blob_not_found` when absent. */
+  resolveBlob(digest: string, options?: { signal?: AbortSignal }): Promise<Descriptor>;
+}
+export function isBlobResolver(store: unknown): store is BlobResolver {
+  return typeof (store as BlobResolver | null)?.resolveBlob === 'function';
+}
