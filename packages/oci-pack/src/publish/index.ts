@@ -4,3 +4,4 @@ export * from './pull.js';
 export * from './remote-pack.js';
 export * from './remotes.js';
 export * from './destination.js';
+export * from './transfer.js';

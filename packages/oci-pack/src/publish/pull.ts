@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import * as path from 'node:path';
+import type { Descriptor } from '../oci/descriptor.js';
 import { writePack } from '../pack/write.js';
 import { fetchVerified, openRemotePack, type PackSourceStore } from './remote-pack.js';
 
@@ -49,7 +50,7 @@ export interface PullPackResult {
   bytes: number;
 }
 
-export async function pullPack(store: PackSourceStore, reference: string, options: PullPackOptions): Promise<PullPackResult> {
+export async function pullPack(store: PackSourceStore, reference: string | Descriptor, options: PullPackOptions): Promise<PullPackResult> {
   const signalOption = options.signal ? { signal: options.signal } : {};
   const remote = await openRemotePack(store, reference, {
     ...signalOption,
@@ -87,7 +88,7 @@ export async function pullPack(store: PackSourceStore, reference: string, option
             },
           });
           stream.once('end', () => {
-            progress.blobsDone++;
+            progress.blobsDone = Math.min(progress.blobsDone + 1, progress.blobsTotal);
             options.onProgress?.({ ...progress });
           });
           return stream;

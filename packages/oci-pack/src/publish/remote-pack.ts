@@ -22,6 +22,8 @@ export interface RemotePackOptions {
   signal?: AbortSignal;
   /** Shown in messages and as `path` (default: `<store name>@<digest>`). */
   displayName?: string;
+  /** Called by {@link RemotePack.close} (closes connections of the store). */
+  onClose?: () => Promise<void>;
 }
 
 /** A pack artifact in a store; implements {@link PackReader}. */
@@ -40,6 +42,7 @@ export class RemotePack implements PackReader {
     readonly manifest: PackManifest,
     private readonly layers: PackLayers,
     displayName: string,
+    private readonly onClose?: () => Promise<void>,
   ) {
     this.path = displayName;
     this.manifestDigest = computeManifestDigest(manifestBytes);
@@ -69,18 +72,21 @@ export class RemotePack implements PackReader {
     return bytes;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.onClose?.();
+  }
 }
 
 /**
- * Resolves `reference` (a tag or digest in `store`) once and reads the pack
+ * Resolves `reference` (a tag or digest in `store`, or an already resolved
+ * descriptor) once and reads the pack
  * artifact it names: manifest and config only, both checked byte for byte.
  * Throws `not_a_pack` for other artifacts and `pack_layer_mismatch` when the
  * layers are not exactly manifest.json's embedded artifacts.
  */
-export async function openRemotePack(store: PackSourceStore, reference: string, options: RemotePackOptions = {}): Promise<RemotePack> {
+export async function openRemotePack(store: PackSourceStore, reference: string | Descriptor, options: RemotePackOptions = {}): Promise<RemotePack> {
   const signalOption = options.signal ? { signal: options.signal } : {};
-  const descriptor = await store.resolve(reference, signalOption);
+  const descriptor = typeof reference === 'string' ? await store.resolve(reference, signalOption) : reference;
   const display = options.displayName ?? `${store.name ?? 'store'}@${descriptor.digest}`;
   if (descriptor.size > MAX_IMAGE_MANIFEST_SIZE) {
     throw new RegistryError('manifest_too_large', `${display}: the manifest is ${descriptor.size} bytes (limit ${MAX_IMAGE_MANIFEST_SIZE})`);
@@ -92,7 +98,7 @@ export async function openRemotePack(store: PackSourceStore, reference: string, 
   verifyBytes(imageManifest.config, configBytes, `${display}: manifest.json`);
   const manifest = parseManifest(configBytes);
   const layers = matchPackLayers(imageManifest, manifest, display);
-  return new RemotePack(store, { ...descriptor }, imageManifest, configBytes, manifest, layers, display);
+  return new RemotePack(store, { ...descriptor }, imageManifest, configBytes, manifest, layers, display, options.onClose);
 }
 
 /** Fetches a blob through a digest and size check; the stream errors on any mismatch. */

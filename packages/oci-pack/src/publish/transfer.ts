@@ -1,0 +1,145 @@
+/**
+ * The push and pull operations of the CLI, from strings to results: open the
+ * pack file and the store, resolve remotes, push or pull, close everything.
+ */
+import * as path from 'node:path';
+import { openPack } from '../pack/read.js';
+import { openTarget, resolveReference, TargetPool, type OpenTargetOptions } from '../store/open.js';
+import { resolveDestination, type Destination } from './destination.js';
+import { provenanceFromEnv } from './mapping.js';
+import { pullPack, type PullPackOptions, type PullPackResult } from './pull.js';
+import { pushPack, type PushPackResult, type PushProgress } from './push.js';
+import { openRemotePack, type RemotePack } from './remote-pack.js';
+
+export interface PushFileRequest {
+  /** A reference or a remote name of epack.yaml. */
+  target: string;
+  packPath: string;
+  tag?: string;
+  labels?: readonly string[];
+  annotations?: Record<string, string>;
+  environment?: string;
+  configFile?: string;
+  cwd?: string;
+  source?: string;
+  revision?: string;
+  version?: string;
+  /** Where CI provenance is read from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  concurrency?: number;
+  /** A repository of the same registry to mount blobs from. */
+  mountFrom?: string;
+  targetOptions?: OpenTargetOptions;
+  signal?: AbortSignal;
+  onProgress?: (progress: PushProgress) => void;
+}
+
+export interface PushFileResult extends PushPackResult {
+  /** `<repository>@<digest>`: the immutable reference of what was pushed. */
+  reference: string;
+  /** `<repository>:<tag>` of every tag. */
+  references: string[];
+  repository: string;
+  stream: string;
+  packDigest: string;
+  remote?: Destination['remote'];
+  /** Sign-on-push settings of the remote, for the caller to act on. */
+  sign?: Destination['sign'];
+}
+
+export async function pushPackFile(request: PushFileRequest): Promise<PushFileResult> {
+  const pack = await openPack(request.packPath);
+  const pool = request.targetOptions?.pool ?? new TargetPool();
+  try {
+    const destination = await resolveDestination({
+      target: request.target,
+      generatedAt: pack.manifest.generated_at,
+      ...pick(request, ['tag', 'labels', 'annotations', 'environment', 'configFile', 'cwd']),
+    });
+    const opened = await openTarget(destination.repository, { ...request.targetOptions, pool });
+    const provenance = { ...provenanceFromEnv(request.env ?? process.env), ...pick(request, ['source', 'revision', 'version']) };
+    const result = await pushPack(opened.target, pack, {
+      tags: destination.tags,
+      labels: destination.labels,
+      annotations: destination.annotations,
+      ...provenance,
+      ...pick(request, ['concurrency', 'mountFrom', 'signal', 'onProgress']),
+    });
+    return {
+      ...result,
+      reference: `${opened.base}@${result.digest}`,
+      references: result.tags.map((t) => `${opened.base}:${t}`),
+      repository: opened.base,
+      stream: pack.manifest.stream,
+      packDigest: pack.manifest.pack_digest,
+      ...(destination.remote ? { remote: destination.remote } : {}),
+      ...(destination.sign ? { sign: destination.sign } : {}),
+    };
+  } finally {
+    await pack.close();
+    if (!request.targetOptions?.pool) await pool.close();
+  }
+}
+
+export interface PullRefRequest extends Pick<PullPackOptions, 'verify' | 'signal' | 'onProgress'> {
+  reference: string;
+  /** Default: `<repository name>-<tag or short digest>.epack` in `cwd`. */
+  out?: string;
+  cwd?: string;
+  targetOptions?: OpenTargetOptions;
+}
+
+export interface PullRefResult extends PullPackResult {
+  /** `<repository>@<digest>` of what was pulled. */
+  reference: string;
+}
+
+export async function pullPackRef(request: PullRefRequest): Promise<PullRefResult> {
+  const pool = request.targetOptions?.pool ?? new TargetPool();
+  try {
+    const opened = await openTarget(request.reference, { ...request.targetOptions, readOnly: true, pool });
+    const descriptor = await resolveReference(opened, pick(request, ['signal']));
+    const out = request.out ?? path.join(request.cwd ?? process.cwd(), defaultPackName(opened.base, opened.reference.tag, descriptor.digest));
+    const result = await pullPack(opened.target, descriptor, {
+      out,
+      displayName: `${opened.base}@${descriptor.digest}`,
+      ...pick(request, ['verify', 'signal', 'onProgress']),
+    });
+    return { ...result, reference: `${opened.base}@${result.digest}` };
+  } finally {
+    if (!request.targetOptions?.pool) await pool.close();
+  }
+}
+
+/**
+ * Opens a pack artifact named by a reference for reading (inspect, list,
+ * diff, extract): manifest and config only. Close it when done.
+ */
+export async function openRemotePackRef(reference: string, targetOptions: OpenTargetOptions = {}): Promise<RemotePack> {
+  const pool = targetOptions.pool ?? new TargetPool();
+  const closePool = targetOptions.pool ? undefined : () => pool.close();
+  try {
+    const opened = await openTarget(reference, { ...targetOptions, readOnly: true, pool });
+    const descriptor = await resolveReference(opened);
+    return await openRemotePack(opened.target, descriptor, {
+      displayName: `${opened.base}@${descriptor.digest}`,
+      ...(closePool ? { onClose: closePool } : {}),
+    });
+  } catch (err) {
+    await closePool?.();
+    throw err;
+  }
+}
+
+/** `store-v1.epack`, `evidence-0123456789ab.epack`. */
+export function defaultPackName(base: string, tag: string | undefined, digest: string): string {
+  const name = base.replace(/^oci:/, '').replace(/[\\/]+$/, '').split(/[\\/]/).pop() || 'pack';
+  const suffix = tag ?? digest.slice(digest.indexOf(':') + 1, digest.indexOf(':') + 13);
+  return `${name}-${suffix}.epack`;
+}
+
+function pick<T extends object, K extends keyof T>(obj: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (obj[key] !== undefined) out[key] = obj[key];
+  return out;
+}
