@@ -5,7 +5,7 @@
  * (SOURCES.md there lists them too).
  */
 import { createReadStream, readFileSync } from 'node:fs';
-import path from 'node:path';
+import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {

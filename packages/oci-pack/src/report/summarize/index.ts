@@ -21,36 +21,63 @@ export interface SummarizeOptions {
   maxInlineImageBytes?: number;
 }
 
-/** Reads the first bytes of a stream and gives back a stream that replays them. */
-async function peek(source: AsyncIterable<Uint8Array>, bytes: number): Promise<{ head: Uint8Array; stream: AsyncIterable<Uint8Array> }> {
-  const iterator = source[Symbol.asyncIterator]();
-  const buffered: Uint8Array[] = [];
-  let got = 0;
-  let done = false;
-  while (got < bytes) {
-    const next = await iterator.next();
-    if (next.done) {
-      done = true;
-      break;
-    }
-    buffered.push(next.value);
-    got += next.value.length;
-  }
-  const head = Buffer.concat(buffered).subarray(0, bytes);
-  async function* replay(): AsyncGenerator<Uint8Array> {
-    let finished = done;
-    try {
-      yield* buffered;
-      while (!finished) {
-        const next = await iterator.next();
-        if (next.done) finished = true;
-        else yield next.value;
+/**
+ * A stream whose first bytes were read ahead for sniffing. `view()` replays
+ * them; a summarizer that stops early (or throws) does not close the
+ * source, so the rest can still be drained for the reader's digest check.
+ */
+class PeekedStream {
+  private readonly buffered: Uint8Array[] = [];
+  private done = false;
+
+  private constructor(private readonly iterator: AsyncIterator<Uint8Array>) {}
+
+  static async open(source: AsyncIterable<Uint8Array>, bytes: number): Promise<{ head: Uint8Array; stream: PeekedStream }> {
+    const stream = new PeekedStream(source[Symbol.asyncIterator]());
+    let got = 0;
+    while (got < bytes) {
+      const next = await stream.iterator.next();
+      if (next.done) {
+        stream.done = true;
+        break;
       }
-    } finally {
-      if (!finished) await iterator.return?.();
+      stream.buffered.push(next.value);
+      got += next.value.length;
+    }
+    return { head: Buffer.concat(stream.buffered).subarray(0, bytes), stream };
+  }
+
+  async next(): Promise<IteratorResult<Uint8Array, undefined>> {
+    const chunk = this.buffered.shift();
+    if (chunk) return { done: false, value: chunk };
+    if (this.done) return { done: true, value: undefined };
+    const next = await this.iterator.next();
+    if (next.done) {
+      this.done = true;
+      return { done: true, value: undefined };
+    }
+    return { done: false, value: next.value };
+  }
+
+  view(): AsyncIterable<Uint8Array> {
+    return {
+      [Symbol.asyncIterator]: () => ({
+        next: () => this.next(),
+        return: async () => ({ done: true as const, value: undefined }),
+      }),
+    };
+  }
+
+  async drain(): Promise<void> {
+    while (!(await this.next()).done);
+  }
+
+  async close(): Promise<void> {
+    if (!this.done) {
+      this.done = true;
+      await this.iterator.return?.();
     }
   }
-  return { head, stream: replay() };
 }
 
 async function run(kind: SummarizerKind, stream: AsyncIterable<Uint8Array>, artifact: EmbeddedArtifact, head: Uint8Array, options: SummarizeOptions): Promise<ArtifactSummary> {
@@ -86,21 +113,26 @@ export async function summarizeArtifact(
   options: SummarizeOptions = {},
 ): Promise<ArtifactSummary> {
   let kind: SummarizerKind = 'other';
-  let stream: AsyncIterable<Uint8Array> | undefined;
+  let stream: PeekedStream | undefined;
   try {
-    const peeked = await peek(await open(), SNIFF_BYTES);
+    const peeked = await PeekedStream.open(await open(), SNIFF_BYTES);
     stream = peeked.stream;
     kind = detectKind(artifact.path, artifact.content_type, peeked.head);
-    const summary = await run(kind, peeked.stream, artifact, peeked.head, options);
+    const summary = await run(kind, stream.view(), artifact, peeked.head, options);
     // Read what the summarizer did not need, so the reader's size and digest check completes.
-    for await (const _ of peeked.stream) void _;
+    await stream.drain();
     return summary;
   } catch (err) {
-    return { kind: 'error', detected: kind, message: err instanceof Error ? err.message : String(err) };
-  } finally {
-    if (stream) {
-      const it = stream[Symbol.asyncIterator]() as AsyncGenerator<Uint8Array>;
-      await it.return?.(undefined);
+    // Content that fails to parse may be content that was tampered with:
+    // read on, and report the reader's size or digest failure first.
+    let failure = err;
+    try {
+      await stream?.drain();
+    } catch (readErr) {
+      failure = readErr;
     }
+    return { kind: 'error', detected: kind, message: failure instanceof Error ? failure.message : String(failure) };
+  } finally {
+    await stream?.close().catch(() => undefined);
   }
 }
