@@ -30,7 +30,7 @@ const explicit = (n: number, ...c: Buffer[]): Buffer => tlv(0xa0 + n, ...c);
 const utf8 = (s: string): Buffer => tlv(0x0c, Buffer.from(s, 'utf8'));
 const bool = (v: boolean): Buffer => tlv(0x01, Buffer.from([v ? 0xff : 0x00]));
 const octets = (b: Buffer): Buffer => tlv(0x04, b);
-const bitString = (b: Buffer): Buffer => tlv(0x03, Buffer.from([0]), b);
+const bitString = (b: Buffer, unusedBits = 0): Buffer => tlv(0x03, Buffer.from([unusedBits]), b);
 
 function integer(bytes: Buffer): Buffer {
   let b = bytes;
@@ -62,17 +62,40 @@ function name(commonName: string): Buffer {
   return sequence(set(sequence(oid('2.5.4.3'), utf8(commonName))));
 }
 
-/** Generates a P-256 key and a self-signed CA certificate for it. */
-export function selfSignedEcCert(commonName: string, validDays = 2): SelfSignedCert {
+export interface CertOptions {
+  validDays?: number;
+  /** subjectAltName DNS names, for a TLS server certificate (e.g. `localhost`). */
+  dnsNames?: string[];
+  /** subjectAltName IPv4 addresses (e.g. `127.0.0.1`). */
+  ipAddresses?: string[];
+}
+
+function subjectAltName(dnsNames: string[], ips: string[]): Buffer {
+  const names = [
+    ...dnsNames.map((d) => tlv(0x82, Buffer.from(d, 'ascii'))),
+    ...ips.map((ip) => tlv(0x87, Buffer.from(ip.split('.').map(Number)))),
+  ];
+  return sequence(oid('2.5.29.17'), octets(sequence(...names)));
+}
+
+/**
+ * Generates a P-256 key and a self-signed CA certificate for it; with SANs it
+ * also serves as a TLS server certificate that clients trust via `ca`.
+ */
+export function selfSignedEcCert(commonName: string, options: CertOptions = {}): SelfSignedCert {
+  const validDays = options.validDays ?? 2;
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const now = Date.now();
-  const keyUsage = bitString(Buffer.from([0x86])); // digitalSignature, keyCertSign, cRLSign
+  const keyUsage = bitString(Buffer.from([0x86]), 1); // digitalSignature, keyCertSign, cRLSign
   const extensions = explicit(
     3,
     sequence(
       sequence(oid('2.5.29.19'), bool(true), octets(sequence(bool(true)))),
       sequence(oid('2.5.29.15'), bool(true), octets(keyUsage)),
+      ...(options.dnsNames?.length || options.ipAddresses?.length
+        ? [subjectAltName(options.dnsNames ?? [], options.ipAddresses ?? [])]
+        : []),
     ),
   );
   const tbs = sequence(
