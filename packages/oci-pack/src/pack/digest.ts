@@ -6,7 +6,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { PackError } from '../error.js';
 import { canonicalize } from './jcs.js';
-import { parseStrictJson } from './json.js';
+import { isJsonObject, parseStrictJson, type JsonValue } from './json.js';
 
 const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
 const HEX_RE = /^[0-9a-f]{64}$/;
@@ -70,15 +70,29 @@ export function compareUtf8(a: string, b: string): number {
  * embedded artifact, sorted by the raw UTF-8 bytes of the path.
  */
 export function computePackDigest(artifacts: readonly { path: string; digest: string }[]): string {
-  const sorted = [...artifacts].sort((a, b) => compareUtf8(a.path, b.path));
-  const hash = createHash('sha256');
-  for (const a of sorted) hash.update(`${a.path}\t${a.digest}\n`, 'utf8');
-  return 'sha256:' + hash.digest('hex');
+  return 'sha256:' + sha256Hex(packDigestInput(artifacts));
 }
 
-/** Raw hex sha256 of the JCS form of the manifest (strictly parsed). */
+/** The exact text pack_digest hashes: `{path}\t{digest}\n` lines sorted by UTF-8 bytes. */
+export function packDigestInput(artifacts: readonly { path: string; digest: string }[]): string {
+  return [...artifacts]
+    .sort((a, b) => compareUtf8(a.path, b.path))
+    .map((a) => `${a.path}\t${a.digest}\n`)
+    .join('');
+}
+
+/**
+ * Raw hex sha256 of the JCS form of manifest.json (strictly parsed; a
+ * manifest must be a JSON object: `invalid_manifest` otherwise).
+ */
 export function computeManifestDigest(manifestBytes: Uint8Array): string {
   const value = parseStrictJson(manifestBytes);
+  if (!isJsonObject(value)) throw new PackError('invalid_manifest', 'manifest.json must be a JSON object');
+  return sha256Hex(canonicalize(value));
+}
+
+/** Raw hex sha256 of the JCS form of any JSON value. */
+export function jcsDigest(value: JsonValue): string {
   return sha256Hex(canonicalize(value));
 }
 

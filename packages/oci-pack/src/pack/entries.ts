@@ -131,8 +131,8 @@ export function unixFileType(mode: number): UnixFileType {
 }
 
 /**
- * Rejects anything but regular files and directories (`zip_symlink`,
- * `zip_special_file`) and directory entries that are not empty or whose
+ * Rejects anything but regular files and directories (`symlink`,
+ * `device_file`, `non_regular_file`) and directory entries that are not empty or whose
  * attributes contradict the trailing slash (`invalid_directory_entry`,
  * `directory_slash_mismatch`). A mode of 0 (no Unix type) is a regular file.
  */
@@ -160,32 +160,33 @@ export function checkEntryType(name: string, type: UnixFileType | 'hardlink' | u
     case 'directory':
       return;
     case 'symlink':
-      reject('zip_symlink', name, 'symbolic links are not allowed', 'symlink');
+      reject('symlink', name, 'symbolic links are not allowed', 'symlink', ['zip_symlink']);
       break;
     case 'hardlink':
-      reject('zip_special_file', name, 'hard links are not allowed', 'hardlink');
+      reject('hardlink', name, 'hard links are not allowed', 'hardlink', ['zip_special_file']);
       break;
     case 'char_device':
     case 'block_device':
-      reject('zip_special_file', name, 'device files are not allowed', 'device_file');
+      reject('device_file', name, 'device files are not allowed', 'device_file', ['zip_special_file']);
       break;
     default:
-      reject('zip_special_file', name, `${type} entries are not allowed`, 'non_regular_file');
+      reject('non_regular_file', name, `${type} entries are not allowed`, 'non_regular_file', ['zip_special_file']);
   }
 }
 
 /**
  * Below this many uncompressed bytes an entry cannot be a meaningful bomb,
- * so small, highly repetitive files (a few KB of zeros) are not rejected.
+ * so small, highly repetitive files are not rejected (same floor as the
+ * ZIP reader's RATIO_CHECK_FLOOR).
  */
-export const COMPRESSION_RATIO_GRACE_BYTES = 64 * 1024;
+export const COMPRESSION_RATIO_GRACE_BYTES = 1024 * 1024;
 
-/** Throws `zip_bomb` when uncompressed/compressed exceeds the ratio limit. */
+/** Throws `compression_bomb` (the runner spec's `zip_bomb`) when uncompressed/compressed exceeds the ratio limit. */
 export function checkCompressionRatio(name: string, compressedSize: number, uncompressedSize: number, maxRatio: number): void {
   if (uncompressedSize <= COMPRESSION_RATIO_GRACE_BYTES) return;
   if (uncompressedSize > compressedSize * maxRatio) {
     const ratio = compressedSize === 0 ? 'infinite' : `${Math.round(uncompressedSize / compressedSize)}:1`;
-    reject('zip_bomb', name, `compression ratio ${ratio} exceeds the limit of ${maxRatio}:1`, 'compression_bomb');
+    reject('compression_bomb', name, `compression ratio ${ratio} exceeds the limit of ${maxRatio}:1`, 'compression_bomb', ['zip_bomb']);
   }
 }
 
@@ -199,7 +200,7 @@ export interface PackEntry {
  * the manifest's embedded artifacts: `duplicate_path` (byte-equal names, or
  * file names colliding on Windows), `missing_manifest`, `manifest_not_at_root`,
  * `missing_artifacts_directory`, `missing_embedded_artifact`,
- * `unlisted_artifact`, plus every per-name code of classifyEntryName.
+ * `extra_artifact_not_in_manifest`, plus every per-name code of classifyEntryName.
  * Returns the sorted attestation paths.
  */
 export function checkPackStructure(entries: readonly (PackEntry | string)[], artifacts?: readonly Pick<EmbeddedArtifact, 'path'>[]): string[] {
@@ -241,8 +242,8 @@ export function checkPackStructure(entries: readonly (PackEntry | string)[], art
     }
     const extra = artifactFiles.filter((p) => !listed.has(p));
     if (extra.length > 0) {
-      throw new PackError('unlisted_artifact', `the archive has file(s) under artifacts/ the manifest does not list: ${extra.join(', ')}`, {
-        details: { paths: extra, reason: 'extra_artifact_not_in_manifest' },
+      throw new PackError('extra_artifact_not_in_manifest', `the archive has file(s) under artifacts/ the manifest does not list: ${extra.join(', ')}`, {
+        details: { paths: extra },
       });
     }
   }

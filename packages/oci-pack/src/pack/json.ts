@@ -318,6 +318,11 @@ export function isJsonIntegerLexeme(lexeme: string): boolean {
   return n <= BigInt(MAX_JSON_INTEGER);
 }
 
+/** Throws `invalid_number` unless the spelling is a whole number in 0..2^53-1. */
+export function assertJsonIntegerLexeme(lexeme: string, where = 'value'): void {
+  if (!isJsonIntegerLexeme(lexeme)) throw new PackError('invalid_number', `${where}: ${lexeme} is not a whole number in 0..2^53-1`);
+}
+
 /** Whether a parsed number is a whole number in 0..2^53-1. */
 export function isJsonInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_JSON_INTEGER;

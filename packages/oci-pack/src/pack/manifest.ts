@@ -144,7 +144,10 @@ class Validator {
   }
 
   manifest(value: JsonValue, options: ParseManifestOptions): void {
-    const m = this.object(value, 'manifest', 'invalid_manifest');
+    if (!isJsonObject(value)) {
+      throw new PackError('invalid_manifest', 'manifest.json must be a JSON object', { details: { location: 'manifest', related: ['invalid_type'] } });
+    }
+    const m = value;
     // Presence first, in the spec's order, so a missing field wins over later type errors.
     for (const key of ['spec_version', 'stream', 'generated_at', 'pack_digest', 'sources', 'artifacts']) this.required(m, key, 'manifest');
     this.onlyFields(m, MANIFEST_FIELDS, 'manifest');

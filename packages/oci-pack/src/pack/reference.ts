@@ -174,3 +174,24 @@ export function redactSecrets(text: string): string {
     .replace(/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 REDACTED')
     .replace(/[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, (url) => redactUrl(url));
 }
+
+export interface ReferenceFetchApproval {
+  /** The user explicitly approved this fetch (for example a --fetch-references flag). */
+  approved?: boolean;
+  /** Hosts that may be fetched without asking (exact, lowercase). */
+  allowlist?: readonly string[];
+}
+
+/**
+ * The gate in front of any fetch of a referenced artifact (pack.md §4.4):
+ * throws `fetch_not_approved` without explicit approval or an allowlisted
+ * host, then applies {@link checkReferenceUri}.
+ */
+export function authorizeReferenceFetch(uri: string, approval: ReferenceFetchApproval = {}): URL {
+  const url = checkReferenceUri(uri);
+  const allowed = approval.allowlist?.includes(url.hostname.toLowerCase()) ?? false;
+  if (!approval.approved && !allowed) {
+    throw new PackError('fetch_not_approved', `reference URI ${redactUrl(uri)} is not fetched without explicit approval or an allowlist entry`);
+  }
+  return url;
+}
