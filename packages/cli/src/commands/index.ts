@@ -8,6 +8,8 @@ export async function loadCommands(): Promise<CommandSpec[]> {
   const modules = await Promise.all([
     // pack format
     // registry
+    import('./push.js'),
+    import('./pull.js'),
     import('./resolve.js'),
     import('./discover.js'),
     import('./attach.js'),

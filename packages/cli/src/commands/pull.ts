@@ -1,0 +1,49 @@
+import { defineCommand } from '../command.js';
+import { targetOptions, withRegistryFlags, type RegistryFlags } from '../registry-flags.js';
+import { transferProgress } from '../transfer-progress.js';
+
+interface Args extends RegistryFlags {
+  ref: string;
+  output?: string;
+}
+
+export default defineCommand<Args>({
+  command: 'pull <ref>',
+  describe: 'Pull a pack artifact into a pack file (every byte checked; atomic)',
+  builder: (y) =>
+    withRegistryFlags(
+      y
+        .positional('ref', { type: 'string', describe: 'registry reference or oci:<dir>[:<tag>|@<digest>]' })
+        .option('output', { alias: 'o', type: 'string', describe: 'The pack file to write (default: <repository>-<tag>.epack)' }),
+    )
+      .example('epack pull ghcr.io/acme/evidence:2026-11 -o evidence.epack', 'pull by tag (resolved once, then by digest)')
+      .example('epack pull oci:./store@sha256:… --json', 'pull by digest, print the result as JSON'),
+  run: async (args, { out }) => {
+    const { pullPackRef } = await import('@epack/oci-pack/publish');
+    const progress = await transferProgress(out, 'pull');
+    try {
+      const result = await pullPackRef({
+        reference: args.ref,
+        ...(args.output !== undefined ? { out: args.output } : {}),
+        targetOptions: targetOptions(args, out),
+        onProgress: (p) => progress.update(p),
+      });
+      progress.stop();
+      out.line(`pulled ${result.reference}`);
+      out.line(`wrote ${result.out} (${result.artifacts} artifact(s), ${result.attestations} attestation(s))`);
+      out.result({
+        digest: result.digest,
+        reference: result.reference,
+        out: result.out,
+        stream: result.stream,
+        packDigest: result.packDigest,
+        manifestDigest: result.manifestDigest,
+        artifacts: result.artifacts,
+        attestations: result.attestations,
+        bytes: result.bytes,
+      });
+    } finally {
+      progress.stop();
+    }
+  },
+});

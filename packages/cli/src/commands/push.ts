@@ -1,0 +1,98 @@
+import { UsageError } from '@epack/oci-pack/error';
+import { defineCommand } from '../command.js';
+import { targetOptions, withRegistryFlags, type RegistryFlags } from '../registry-flags.js';
+import { transferProgress } from '../transfer-progress.js';
+
+interface Args extends RegistryFlags {
+  target: string;
+  pack: string;
+  label?: string[];
+  annotation?: string[];
+  tag?: string;
+  env?: string;
+  config?: string;
+  concurrency: number;
+  mountFrom?: string;
+  source?: string;
+  revision?: string;
+  versionAnnotation?: string;
+}
+
+export default defineCommand<Args>({
+  command: 'push <target> <pack>',
+  describe: 'Push a pack to a registry or OCI layout as an OCI artifact',
+  builder: (y) =>
+    withRegistryFlags(
+      y
+        .positional('target', { type: 'string', describe: 'registry reference, oci:<dir>[:<tag>], or a remote name from epack.yaml' })
+        .positional('pack', { type: 'string', describe: 'the pack file' })
+        .option('label', { alias: 'l', type: 'string', array: true, describe: 'Extra tag for this push (repeatable)' })
+        .option('annotation', { alias: 'a', type: 'string', array: true, describe: 'Manifest annotation key=value (repeatable)' })
+        .option('tag', { alias: 't', type: 'string', describe: 'Tag when the target has none (default: generated_at as 2026-11-01T12-00-00Z)' })
+        .option('env', { type: 'string', describe: 'Environment of epack.yaml whose overrides apply to the remote' })
+        .option('config', { type: 'string', describe: 'The remotes file (default: ./epack.yaml)' })
+        .option('concurrency', { type: 'number', default: 4, describe: 'Blob uploads in flight' })
+        .option('mount-from', { type: 'string', describe: 'Repository of the same registry to mount existing blobs from' })
+        .option('source', { type: 'string', describe: 'org.opencontainers.image.source (default from CI: GITHUB_SERVER_URL/GITHUB_REPOSITORY, CI_PROJECT_URL)' })
+        .option('revision', { type: 'string', describe: 'org.opencontainers.image.revision (default from CI: GITHUB_SHA, CI_COMMIT_SHA)' })
+        .option('version-annotation', { type: 'string', describe: 'org.opencontainers.image.version (default from CI tag builds)' }),
+    )
+      .example('epack push oci:./store:v1 evidence.epack', 'push into a local OCI layout')
+      .example('epack push ghcr.io/acme/evidence:2026-11 evidence.epack --label soc2', 'push with an extra tag')
+      .example('epack push prod evidence.epack --env staging', 'push to the remote "prod" of epack.yaml, staging overrides'),
+  run: async (args, { out }) => {
+    const { pushPackFile } = await import('@epack/oci-pack/publish');
+    const progress = await transferProgress(out, 'push');
+    try {
+      const result = await pushPackFile({
+        target: args.target,
+        packPath: args.pack,
+        labels: args.label ?? [],
+        annotations: parseAnnotations(args.annotation ?? []),
+        ...(args.tag !== undefined ? { tag: args.tag } : {}),
+        ...(args.env !== undefined ? { environment: args.env } : {}),
+        ...(args.config !== undefined ? { configFile: args.config } : {}),
+        ...(args.mountFrom !== undefined ? { mountFrom: args.mountFrom } : {}),
+        ...(args.source !== undefined ? { source: args.source } : {}),
+        ...(args.revision !== undefined ? { revision: args.revision } : {}),
+        ...(args.versionAnnotation !== undefined ? { version: args.versionAnnotation } : {}),
+        concurrency: args.concurrency,
+        targetOptions: targetOptions(args, out),
+        onProgress: (p) => progress.update(p),
+      });
+      progress.stop();
+      if (result.sign) out.warn(`remote "${result.remote?.name}" asks to sign on push; run: epack sign ${result.reference}`);
+      out.line(`pushed ${result.reference}`);
+      for (const ref of result.references) out.line(`tagged ${ref}`);
+      out.info(`${result.blobsPushed} blob(s) uploaded, ${result.blobsSkipped} already present`);
+      out.result({
+        digest: result.digest,
+        mediaType: result.mediaType,
+        artifactType: result.artifactType,
+        size: result.size,
+        reference: result.reference,
+        repository: result.repository,
+        tags: result.tags,
+        references: result.references,
+        stream: result.stream,
+        packDigest: result.packDigest,
+        blobsPushed: result.blobsPushed,
+        blobsSkipped: result.blobsSkipped,
+        bytesPushed: result.bytesPushed,
+        ...(result.remote ? { remote: result.remote } : {}),
+      });
+    } finally {
+      progress.stop();
+    }
+  },
+});
+
+function parseAnnotations(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError('invalid_annotation', `annotation "${pair}" is not key=value`, { hint: 'write -a org.example.key=value' });
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
