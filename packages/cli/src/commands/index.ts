@@ -7,6 +7,7 @@ import type { CommandSpec } from '../command.js';
 export async function loadCommands(): Promise<CommandSpec[]> {
   const modules = await Promise.all([
     // pack format
+    import('./conformance.js'),
     // registry
     import('./push.js'),
     import('./pull.js'),

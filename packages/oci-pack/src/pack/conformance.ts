@@ -8,7 +8,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { EpackError, PackError } from '../error.js';
+import { EpackError, NotFoundError, PackError } from '../error.js';
 import { KNOWN_CONFLICTS, VECTOR_HANDLERS, type Computed, type HandlerContext, type Lexemes, type OpenPackFn, type VectorCase, type VectorFile } from './conformance-vectors.js';
 import { isJsonObject, parseStrictJson, type JsonValue } from './json.js';
 
@@ -148,12 +148,12 @@ export async function runConformance(vectorsDir: string, options: ConformanceOpt
   try {
     files = await listVectorFiles(dir);
   } catch (err) {
-    throw new PackError('vectors_not_found', `cannot read test vectors in ${dir}: ${(err as Error).message}`, {
+    throw new NotFoundError('vectors_not_found', `cannot read test vectors in ${dir}: ${(err as Error).message}`, {
       hint: 'give the test-vectors directory of locktivity/evidence-pack',
       cause: err,
     });
   }
-  if (files.length === 0) throw new PackError('vectors_not_found', `no *.json test vectors in ${dir}`);
+  if (files.length === 0) throw new NotFoundError('vectors_not_found', `no *.json test vectors in ${dir}`);
   let temp: string | undefined;
   let openPack = options.openPack;
   const ctx: HandlerContext = {

@@ -1,4 +1,8 @@
-/** The Evidence Pack format: strict JSON, JCS, digests, paths, manifest, entries, attestations. */
+/**
+ * The Evidence Pack format (spec v1): strict JSON, JCS, digests, paths,
+ * manifest, ZIP entry rules, attestations, referenced artifacts, limits;
+ * reading, writing and building pack files; the conformance runner.
+ */
 export type * from './types.js';
 export * from './json.js';
 export * from './jcs.js';
@@ -10,3 +14,8 @@ export * from './manifest.js';
 export * from './entries.js';
 export * from './attestation.js';
 export * from './reference.js';
+export * from './conformance.js';
+export { checkPackFileName, KNOWN_CONFLICTS, type VectorCase } from './conformance-vectors.js';
+export * from './read.js';
+export * from './write.js';
+export * from './detect.js';
