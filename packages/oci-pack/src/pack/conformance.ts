@@ -8,7 +8,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { EpackError, NotFoundError, PackError } from '../error.js';
+import { EpackError, NotFoundError } from '../error.js';
 import { KNOWN_CONFLICTS, VECTOR_HANDLERS, type Computed, type HandlerContext, type Lexemes, type OpenPackFn, type VectorCase, type VectorFile } from './conformance-vectors.js';
 import { isJsonObject, parseStrictJson, type JsonValue } from './json.js';
 
