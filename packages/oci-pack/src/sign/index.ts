@@ -15,3 +15,5 @@ export { attachAttestation, signArtifact, verifyArtifact } from './referrers.js'
 export type { ArtifactVerification, AttachResult, SignArtifactOptions, VerifyArtifactOptions } from './referrers.js';
 export { decide } from './decision.js';
 export type { SignatureFailure, SignaturesVerdict, SourcedSignature } from './decision.js';
+export { signPack, verifyPack } from './pack.js';
+export type { PackVerification, SignPackOptions, SignPackResult, VerifyPackOptions } from './pack.js';
