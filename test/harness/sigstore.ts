@@ -13,7 +13,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import * as path from 'node:path';
 import { REPO_ROOT } from './tools.js';
 
 type MockModule = typeof import('../../packages/oci-pack/node_modules/@sigstore/mock/dist/index.js');

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import path from 'node:path';
+import * as path from 'node:path';
 import { MemoryStore } from '../../src/store/memory.js';
 import { OciLayoutStore } from '../../src/store/oci-layout.js';
 import type { GraphTarget } from '../../src/store/types.js';
