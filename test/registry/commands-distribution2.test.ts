@@ -1,0 +1,3 @@
+import { registryCommandsSuite } from './commands-suite.js';
+
+registryCommandsSuite(['distribution2']);
