@@ -5,3 +5,4 @@ export * from './remote-pack.js';
 export * from './remotes.js';
 export * from './destination.js';
 export * from './transfer.js';
+export * from './source-ref.js';
