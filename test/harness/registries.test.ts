@@ -18,7 +18,7 @@ afterAll(async () => {
   await stopAllRegistries();
 });
 
-describe.each(registryMatrix())('$kind/$auth', ({ kind, auth }) => {
+for (const { kind, auth } of registryMatrix()) describe(`${kind}/${auth}`, () => {
   let reg: RunningRegistry | undefined;
   let sandbox: Sandbox;
   let manifestDigest: string | undefined;

@@ -8,7 +8,7 @@
  * distribution, olareg's own opaque tokens for olareg).
  *
  * Usage in a suite:
- *   describe.each(registryMatrix())('$kind/$auth', ({ kind, auth }) => {
+ *   for (const { kind, auth } of registryMatrix()) describe(`${kind}/${auth}`, () => {
  *     let reg: RunningRegistry | undefined;
  *     beforeAll(async () => { reg = await startRegistry(kind, { auth }); });
  *     afterAll(() => reg?.stop());
@@ -102,7 +102,7 @@ export interface MatrixEntry {
   auth: AuthMode;
 }
 
-/** Every kind × auth combination (optionally filtered), for `describe.each`. */
+/** Every kind × auth combination (optionally filtered), to loop over with `describe`. */
 export function registryMatrix(filter: { kinds?: readonly RegistryKind[]; auths?: readonly AuthMode[]; referrersApi?: boolean } = {}): MatrixEntry[] {
   const out: MatrixEntry[] = [];
   for (const kind of filter.kinds ?? REGISTRY_KINDS) {
