@@ -19,6 +19,7 @@ export async function loadCommands(): Promise<CommandSpec[]> {
     import('./manifest.js'),
     import('./blob.js'),
     // signing
+    import('./sign.js'),
   ]);
   return modules.map((m: { default: CommandSpec }) => m.default);
 }
