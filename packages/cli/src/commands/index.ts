@@ -7,6 +7,13 @@ import type { CommandSpec } from '../command.js';
 export async function loadCommands(): Promise<CommandSpec[]> {
   const modules = await Promise.all([
     // pack format
+    import('./build.js'),
+    import('./inspect.js'),
+    import('./list.js'),
+    import('./extract.js'),
+    import('./diff.js'),
+    import('./merge.js'),
+    import('./verify.js'),
     import('./conformance.js'),
     // registry
     import('./push.js'),

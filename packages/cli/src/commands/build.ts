@@ -1,0 +1,57 @@
+import { defineCommand } from '../command.js';
+import { humanSize } from '../pack-output.js';
+
+interface Args {
+  out: string;
+  inputs: string[];
+  stream: string;
+  source: string[];
+  file: string[];
+  contentType: string[];
+  generatedAt?: string;
+  force: boolean;
+}
+
+export default defineCommand<Args>({
+  command: 'build <out> [inputs..]',
+  describe: 'Build an Evidence Pack from files, directories and globs',
+  builder: (y) =>
+    y
+      .positional('out', { type: 'string', describe: 'the pack file to write (.epack)', demandOption: true })
+      .positional('inputs', { type: 'string', array: true, default: [], describe: 'files, directories (sub-paths kept) or quoted globs' })
+      .option('stream', { alias: 's', type: 'string', demandOption: true, describe: 'stream identifier, e.g. acme/prod' })
+      .option('source', { type: 'string', array: true, default: [], describe: 'a collector that produced the evidence: name@version (repeatable)' })
+      .option('file', { alias: 'f', type: 'string', array: true, default: [], describe: 'map a file into the pack: src:dest (src - reads stdin; repeatable)' })
+      .option('content-type', { type: 'string', array: true, default: [], describe: 'override the detected type: path=type (repeatable)' })
+      .option('generated-at', { type: 'string', describe: 'generated_at (YYYY-MM-DDTHH:MM:SSZ); default SOURCE_DATE_EPOCH, else now' })
+      .option('force', { type: 'boolean', default: false, describe: 'replace an existing output file' })
+      .example('epack build evidence.epack ./reports --stream acme/prod', 'pack a directory (paths kept under artifacts/reports/)')
+      .example("epack build e.epack 'scans/**/*.sarif' --stream acme/prod --source trivy@0.58.1", 'pack a glob, record the collector')
+      .example('trivy ... | epack build e.epack -f -:scans/trivy.json --stream acme/prod', 'pack stdin under a name'),
+  run: async (args, { out }) => {
+    const { buildPack } = await import('@epack/oci-pack/pack');
+    const result = await buildPack({
+      out: args.out,
+      inputs: args.inputs,
+      stream: args.stream,
+      sources: args.source,
+      mappings: args.file,
+      contentTypes: args.contentType,
+      force: args.force,
+      ...(args.generatedAt !== undefined ? { generatedAt: args.generatedAt } : {}),
+    });
+    out.result({
+      path: result.path,
+      stream: result.stream,
+      generated_at: result.generatedAt,
+      pack_digest: result.packDigest,
+      manifest_digest: result.manifestDigest,
+      size: result.size,
+      artifacts: result.artifactList,
+    });
+    out.line(`built ${result.path} (${result.artifacts} artifact${result.artifacts === 1 ? '' : 's'}, ${humanSize(result.size)})`);
+    out.line(`  stream       ${result.stream}`);
+    out.line(`  pack_digest  ${result.packDigest}`);
+    for (const a of result.artifactList) out.info(`  + ${a.path}  ${a.content_type}  ${humanSize(a.size)}`);
+  },
+});
