@@ -40,13 +40,13 @@ export function decodeUtf8Strict(bytes: Uint8Array, what = 'input'): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    return fail('invalid_utf8', `${what} is not valid UTF-8`);
+    throw new PackError('json_parse_error', `${what} is not valid UTF-8`, { details: { reason: 'invalid_utf8' } });
   }
 }
 
 /**
- * Parses JSON strictly. Errors are PackErrors with code `duplicate_keys`,
- * `invalid_utf8` or `json_parse_error`.
+ * Parses JSON strictly. Errors are PackErrors with code `duplicate_keys` or
+ * `json_parse_error` (also for invalid UTF-8 and a BOM).
  */
 export function parseStrictJson(input: Uint8Array | string, opts: StrictJsonOptions = {}): JsonValue {
   const text = typeof input === 'string' ? input : decodeUtf8Strict(input);
