@@ -6,7 +6,7 @@
  * is still running.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 
 export interface ManagedProcess {
@@ -22,19 +22,41 @@ export interface ManagedProcess {
 
 // $1 = PID to watch; the rest is the command. The loop ends when the command
 // exits or the watched process is gone; then the command gets SIGTERM and,
-// 3 s later, SIGKILL.
+// if still there 3 s later, SIGKILL.
 const WATCHDOG = [
   'p=$1; shift',
   '"$@" & c=$!',
   'while kill -0 "$p" 2>/dev/null && kill -0 "$c" 2>/dev/null; do sleep 1; done',
-  'if kill -0 "$c" 2>/dev/null; then kill -TERM "$c"; sleep 3; kill -KILL "$c" 2>/dev/null; fi',
+  'kill -TERM "$c" 2>/dev/null',
+  'for i in 1 2 3 4 5 6; do kill -0 "$c" 2>/dev/null || break; sleep 0.5; done',
+  'kill -KILL "$c" 2>/dev/null',
   'wait "$c"',
 ].join('\n');
 
 const live = new Map<number, { cleanup: string[] }>();
 let exitHookInstalled = false;
 
+/**
+ * Whether any process of the group is still running. Orphans that already
+ * died stay zombies until PID 1 reaps them (slowly, in some containers), and
+ * kill(-pgid, 0) counts zombies, so on Linux read /proc instead.
+ */
 function groupAlive(pgid: number): boolean {
+  if (existsSync('/proc/self/stat')) {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      } catch {
+        continue; // gone meanwhile
+      }
+      // pid (comm) state ppid pgrp ... — comm may hold spaces and parentheses.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
+    }
+    return false;
+  }
   try {
     process.kill(-pgid, 0);
     return true;
@@ -72,6 +94,10 @@ export interface SpawnOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   logFile: string;
+  /** How long `stop()` waits after SIGTERM before SIGKILL; default 5 s. */
+  graceMs?: number;
+  /** The process whose end stops this one; default the test process (tests of the watchdog pass another). */
+  watchPid?: number;
 }
 
 export function spawnManaged(command: string, args: string[], options: SpawnOptions): ManagedProcess {
@@ -79,7 +105,7 @@ export function spawnManaged(command: string, args: string[], options: SpawnOpti
   const fd = openSync(options.logFile, 'a');
   let child;
   try {
-    child = spawn('/bin/sh', ['-c', WATCHDOG, 'epack-watchdog', String(process.pid), command, ...args], {
+    child = spawn('/bin/sh', ['-c', WATCHDOG, 'epack-watchdog', String(options.watchPid ?? process.pid), command, ...args], {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['ignore', fd, fd],
@@ -108,7 +134,7 @@ export function spawnManaged(command: string, args: string[], options: SpawnOpti
     stop: () =>
       (stopping ??= (async () => {
         killGroup(pid, 'SIGTERM');
-        const deadline = Date.now() + 5000;
+        const deadline = Date.now() + (options.graceMs ?? 5000);
         while (groupAlive(pid) && Date.now() < deadline) await sleep(50);
         if (groupAlive(pid)) {
           killGroup(pid, 'SIGKILL');
