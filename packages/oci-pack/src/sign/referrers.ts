@@ -109,7 +109,7 @@ async function attachStatement(target: GraphTarget, subject: Descriptor, stateme
     layers: [bundle],
     subject: plainDescriptor(subject),
     annotations: {
-      [Annotation.created]: (options.created ?? new Date()).toISOString(),
+      [Annotation.created]: (options.created ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       [Annotation.sigstoreBundleContent]: 'dsse-envelope',
       [Annotation.sigstoreBundlePredicateType]: statement.predicateType,
     },

@@ -1,0 +1,72 @@
+/**
+ * The signature half of `epack verify`: builds the policy from the flags,
+ * calls the library (verifyPack / verifyArtifact) and prints every signature
+ * with its identity, issuer, time and the rule it met.
+ */
+import type { SourcedSignature, VerifyPolicy } from '@epack/oci-pack/sign';
+import type { Output } from './output.js';
+import type { PolicyFlags } from './signing.js';
+
+export async function policyFromFlags(flags: PolicyFlags): Promise<VerifyPolicy> {
+  const { pairIdentityFlags } = await import('@epack/oci-pack/sign');
+  const policy: VerifyPolicy = {
+    identities: pairIdentityFlags({
+      ...(flags.subject ? { subject: flags.subject } : {}),
+      ...(flags.subjectRegexp ? { subjectRegExp: flags.subjectRegexp } : {}),
+      ...(flags.issuer ? { issuer: flags.issuer } : {}),
+      ...(flags.issuerRegexp ? { issuerRegExp: flags.issuerRegexp } : {}),
+    }),
+  };
+  if (flags.key !== undefined) {
+    const { readFile } = await import('node:fs/promises');
+    try {
+      policy.key = await readFile(flags.key);
+    } catch (err) {
+      const { NotFoundError } = await import('@epack/oci-pack/error');
+      throw new NotFoundError('file_not_found', `cannot read the public key ${flags.key}: ${(err as Error).message}`);
+    }
+  }
+  if (flags.threshold !== undefined) policy.threshold = flags.threshold;
+  if (flags.requireTlog) policy.requireTlog = true;
+  return policy;
+}
+
+export function hasPolicyFlags(flags: PolicyFlags): boolean {
+  return Boolean(flags.key || flags.issuer?.length || flags.issuerRegexp?.length || flags.subject?.length || flags.subjectRegexp?.length);
+}
+
+export function trustFlags(flags: PolicyFlags): { trustedRoot?: string; offline?: boolean } {
+  return {
+    ...(flags.trustedRoot !== undefined ? { trustedRoot: flags.trustedRoot } : {}),
+    ...(flags.offline ? { offline: true } : {}),
+  };
+}
+
+/** JSON shape of one signature (stable, documented in docs/cli.md). */
+export function signatureJson(sig: SourcedSignature): Record<string, unknown> {
+  return {
+    source: sig.source,
+    mode: sig.mode,
+    identity: sig.identity,
+    issuer: sig.issuer ?? null,
+    predicateType: sig.predicateType,
+    subjectDigest: sig.subjectDigest,
+    integratedTime: sig.integratedTime ?? null,
+    logIndex: sig.logIndex ?? null,
+    timestamp: sig.timestamp ?? null,
+    ruleMet: sig.ruleMet,
+  };
+}
+
+export function printSignatures(signatures: readonly SourcedSignature[], out: Output): void {
+  for (const sig of signatures) {
+    const who = sig.mode === 'key' ? `key ${sig.identity}` : `${sig.identity} (issuer ${sig.issuer ?? '?'})`;
+    const when = sig.integratedTime
+      ? `logged ${sig.integratedTime}${sig.logIndex !== undefined ? ` at index ${sig.logIndex}` : ''}`
+      : sig.timestamp
+        ? `timestamped ${sig.timestamp}`
+        : 'no trusted time';
+    const rule = sig.ruleMet ? out.paint('32', `meets ${sig.ruleMet}`) : out.paint('33', 'meets no rule');
+    out.line(`  ${who}: ${when}; ${rule}  [${sig.source}]`);
+  }
+}
