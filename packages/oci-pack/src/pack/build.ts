@@ -31,7 +31,7 @@ import { checkCaseCollisions, validateArtifactPath } from './paths.js';
 import { formatTimestamp, isValidTimestamp } from './timestamp.js';
 import type { EmbeddedArtifact, PackLimits, PackManifest, PackSource } from './types.js';
 import { writePack, type WritePackResult } from './write.js';
-import { zipTimeFromEnv } from './zip-write.js';
+import { sourceDateEpoch } from './zip-write.js';
 
 export interface BuildPackOptions {
   /** The pack file to write. */
@@ -161,8 +161,7 @@ function resolveGeneratedAt(value: string | Date | undefined): string {
     if (!isValidTimestamp(value)) throw new UsageError('invalid_timestamp', `generated_at must be YYYY-MM-DDTHH:MM:SSZ, got "${value}"`);
     return value;
   }
-  if (process.env['SOURCE_DATE_EPOCH']) return formatTimestamp(zipTimeFromEnv());
-  return formatTimestamp(new Date());
+  return formatTimestamp(sourceDateEpoch() ?? new Date());
 }
 
 async function exists(p: string): Promise<boolean> {

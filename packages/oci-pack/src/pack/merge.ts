@@ -23,7 +23,7 @@ import { openPackSource } from './source.js';
 import { formatTimestamp, isValidTimestamp } from './timestamp.js';
 import type { EmbeddedArtifact, PackLimits, PackManifest, PackReader } from './types.js';
 import { writePack, type WritePackResult } from './write.js';
-import { zipTimeFromEnv } from './zip-write.js';
+import { sourceDateEpoch } from './zip-write.js';
 
 export interface MergeOptions {
   stream: string;
@@ -169,5 +169,5 @@ function resolveTime(value: string | Date | undefined): string {
     if (!isValidTimestamp(value)) throw new UsageError('invalid_timestamp', `merged_at must be YYYY-MM-DDTHH:MM:SSZ, got "${value}"`);
     return value;
   }
-  return formatTimestamp(process.env['SOURCE_DATE_EPOCH'] ? zipTimeFromEnv() : new Date());
+  return formatTimestamp(sourceDateEpoch() ?? new Date());
 }

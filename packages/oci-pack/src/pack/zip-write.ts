@@ -14,8 +14,12 @@ import type { Readable } from 'node:stream';
 import * as yazl from 'yazl';
 import { EpackError, PackError } from '../error.js';
 
-/** 1980-01-01T00:00:00Z, the earliest DOS timestamp: the default entry time. */
-export const DEFAULT_ZIP_TIME = new Date(Date.UTC(1980, 0, 1, 0, 0, 0));
+/**
+ * 1980-01-02T00:00:00Z: the default entry time. (The earliest DOS date is
+ * 1980-01-01, but yazl clamps in local time; a day later no time zone can
+ * push the date under its limit.)
+ */
+export const DEFAULT_ZIP_TIME = new Date(Date.UTC(1980, 0, 2, 0, 0, 0));
 
 export const FILE_MODE = 0o100644;
 export const DIRECTORY_MODE = 0o40755;
@@ -45,16 +49,21 @@ export interface ZipWriteResult {
   entrySizes: Map<string, { compressed: number; uncompressed: number }>;
 }
 
+/** `SOURCE_DATE_EPOCH` (whole seconds since 1970) as a Date, or undefined when unset. */
+export function sourceDateEpoch(env: NodeJS.ProcessEnv = process.env): Date | undefined {
+  const raw = env['SOURCE_DATE_EPOCH'];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d+$/.test(raw)) throw new PackError('invalid_source_date_epoch', `SOURCE_DATE_EPOCH must be whole seconds since 1970, got "${raw}"`);
+  return new Date(Number(raw) * 1000);
+}
+
 /**
- * The entry timestamp from `SOURCE_DATE_EPOCH` (seconds since the epoch) when
- * set and valid, else {@link DEFAULT_ZIP_TIME}.
+ * The entry timestamp: `SOURCE_DATE_EPOCH` when set (not earlier than
+ * {@link DEFAULT_ZIP_TIME}), else {@link DEFAULT_ZIP_TIME}.
  */
 export function zipTimeFromEnv(env: NodeJS.ProcessEnv = process.env): Date {
-  const raw = env['SOURCE_DATE_EPOCH'];
-  if (raw === undefined || raw === '') return DEFAULT_ZIP_TIME;
-  if (!/^\d+$/.test(raw)) throw new PackError('invalid_source_date_epoch', `SOURCE_DATE_EPOCH must be whole seconds since 1970, got "${raw}"`);
-  const when = new Date(Number(raw) * 1000);
-  return when < DEFAULT_ZIP_TIME ? DEFAULT_ZIP_TIME : when;
+  const when = sourceDateEpoch(env);
+  return when === undefined || when < DEFAULT_ZIP_TIME ? DEFAULT_ZIP_TIME : when;
 }
 
 /**
