@@ -114,9 +114,9 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
       },
     };
     if (options.mountFrom && isMounter(target)) {
-      await target.mount(blob.desc, options.mountFrom, blob.open, pushOptions);
+      await target.mount(blob.desc, options.mountFrom, async () => lazy(blob.open), pushOptions);
     } else {
-      await target.push(blob.desc, await blob.open(), pushOptions);
+      await target.push(blob.desc, lazy(blob.open), pushOptions);
     }
     progress.bytesDone += blob.desc.size - sent;
     progress.blobsDone++;
@@ -145,6 +145,19 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
     blobsSkipped,
     bytesPushed,
   };
+}
+
+/**
+ * A stream that opens its source on the first read. A store may await other
+ * things before it reads; a source that was already flowing could fail in
+ * the meantime with nobody listening.
+ */
+function lazy(open: () => Promise<Readable>): Readable {
+  async function* chunks(): AsyncGenerator<Buffer> {
+    const source = await open();
+    for await (const chunk of source) yield chunk as Buffer;
+  }
+  return Readable.from(chunks(), { objectMode: false });
 }
 
 async function loadAttestations(pack: PackReader): Promise<{ blob: AttestationBlob; bytes: Uint8Array }[]> {

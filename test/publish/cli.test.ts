@@ -1,0 +1,169 @@
+/**
+ * `epack push` / `epack pull` end to end against docker-registry 2.8, with
+ * peers reading what we push (oras pull, crane manifest), remotes with
+ * --env, and the failures users meet: one clear line, documented exit code.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { computePackDigest } from '../../packages/oci-pack/src/pack/digest.js';
+import { writeZipAtomic } from '../../packages/oci-pack/src/pack/zip-write.js';
+import { digestOf } from '../../packages/oci-pack/src/oci/digest.js';
+import { createSandbox, peerAvailable, runEpack, runTool, type Sandbox } from '../harness/cli.js';
+import { startRegistry, stopAllRegistries, type RunningRegistry } from '../harness/registries.js';
+import { DEMO_EVIDENCE, buildDemoPacks, type DemoPacks } from './fixtures.js';
+import { startRejectingRegistry } from './rejecting-registry.js';
+
+let packs: DemoPacks;
+let reg: RunningRegistry | undefined;
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  packs = await buildDemoPacks();
+  reg = await startRegistry('distribution2', { auth: 'basic' });
+  sandbox = createSandbox();
+});
+afterAll(async () => {
+  await stopAllRegistries();
+  sandbox?.dispose();
+});
+
+const epack = (args: string[], cwd = packs.dir) => runEpack(args, { sandbox, cwd, ...(reg ? { dockerConfigDir: reg.dockerConfigDir } : {}) });
+const oneLine = (stderr: string) => {
+  const lines = stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  return lines[0]!;
+};
+
+describe('epack push / pull', () => {
+  it('pushes with labels, prints digest and every tag, pulls byte-identical', async (ctx) => {
+    if (!reg) return ctx.skip();
+    const ref = `${reg.host}/acme/evidence:2026-11`;
+    const push = await epack(['push', ref, packs.v1, '--label', 'soc2', '-a', 'com.acme.team=platform', '--json']);
+    expect(push.stderr).toBe('');
+    expect(push.code).toBe(0);
+    const pushed = JSON.parse(push.stdout);
+    expect(pushed).toMatchObject({
+      artifactType: 'application/vnd.evidencepack.pack.v1',
+      tags: ['2026-11', 'soc2'],
+      references: [`${reg.host}/acme/evidence:2026-11`, `${reg.host}/acme/evidence:soc2`],
+      reference: `${reg.host}/acme/evidence@${pushed.digest}`,
+      stream: 'acme/demo',
+    });
+    const out = path.join(packs.dir, 'pulled.epack');
+    const pull = await epack(['pull', `${reg.host}/acme/evidence:soc2`, '-o', out, '--json']);
+    expect(pull.code).toBe(0);
+    expect(JSON.parse(pull.stdout)).toMatchObject({ digest: pushed.digest, out, artifacts: 4, attestations: 0 });
+    expect((await readFile(out)).equals(await readFile(packs.v1))).toBe(true);
+
+    const text = await epack(['pull', `${reg.host}/acme/evidence@${pushed.digest}`, '-o', path.join(packs.dir, 'by-digest.epack')]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`pulled ${reg.host}/acme/evidence@${pushed.digest}`);
+  });
+
+  it.runIf(peerAvailable('crane', 'publish interop') && peerAvailable('oras', 'publish interop'))('is readable by crane and oras', async (ctx) => {
+    if (!reg) return ctx.skip();
+    const ref = `${reg.host}/acme/evidence:2026-11`;
+    const creds = ['--username', reg.username!, '--password', reg.password!];
+    const manifest = await runTool('crane', ['manifest', '--insecure', ref], { sandbox, dockerConfigDir: reg.dockerConfigDir });
+    expect(manifest.code, manifest.stderr).toBe(0);
+    const parsed = JSON.parse(manifest.stdout);
+    expect(parsed.artifactType).toBe('application/vnd.evidencepack.pack.v1');
+    expect(parsed.config.mediaType).toBe('application/vnd.evidencepack.manifest.v1+json');
+    expect(parsed.annotations['com.acme.team']).toBe('platform');
+
+    const dir = path.join(packs.dir, 'oras-out');
+    await mkdir(dir, { recursive: true });
+    const pull = await runTool('oras', ['pull', '--plain-http', ...creds, ref, '-o', dir], { sandbox });
+    expect(pull.code, pull.stderr).toBe(0);
+    for (const f of ['sbom.cdx.json', 'scan.sarif', 'junit.xml', 'posture.json']) {
+      expect((await readFile(path.join(dir, 'artifacts/demo-evidence', f))).equals(await readFile(path.join(DEMO_EVIDENCE, f)))).toBe(true);
+    }
+  });
+
+  it('pushes to a remote of epack.yaml with --env, and names the known remotes for a missing one', async (ctx) => {
+    if (!reg) return ctx.skip();
+    const project = path.join(packs.dir, 'project');
+    await mkdir(project, { recursive: true });
+    await writeFile(
+      path.join(project, 'epack.yaml'),
+      `remotes:\n  prod:\n    registry: ${reg.host}/acme/prod\n    labels: [latest]\nenvironments:\n  staging:\n    remotes:\n      prod:\n        registry: ${reg.host}/acme/staging\n        labels: [staging]\n`,
+    );
+    const push = await epack(['push', 'prod', packs.v1, '--env', 'staging', '--label', 'q4', '--json'], project);
+    expect(push.code, push.stderr).toBe(0);
+    expect(JSON.parse(push.stdout)).toMatchObject({
+      repository: `${reg.host}/acme/staging`,
+      tags: ['2026-11-01T12-00-00Z', 'q4', 'staging'],
+      remote: { name: 'prod', environment: 'staging' },
+    });
+    const prod = await epack(['push', 'prod', packs.v1, '--json'], project);
+    expect(JSON.parse(prod.stdout).references).toEqual([`${reg.host}/acme/prod:2026-11-01T12-00-00Z`, `${reg.host}/acme/prod:latest`]);
+
+    const missing = await epack(['push', 'qa', packs.v1], project);
+    expect(missing.code).toBe(3);
+    expect(oneLine(missing.stderr)).toMatch(/remote_not_found: .*"qa".*known remotes: prod/);
+    const badEnv = await epack(['push', 'prod', packs.v1, '--env', 'dev'], project);
+    expect(badEnv.code).toBe(3);
+    expect(oneLine(badEnv.stderr)).toMatch(/environment_not_found.*known environments: staging/);
+    await writeFile(path.join(project, 'typo.yaml'), 'remotes:\n  prod:\n    registy: x/y\n');
+    const typo = await epack(['push', 'prod', packs.v1, '--config', 'typo.yaml'], project);
+    expect(typo.code).toBe(2);
+    expect(oneLine(typo.stderr)).toMatch(/invalid_config: .*typo\.yaml: unknown key "remotes\.prod\.registy"/);
+  });
+
+  it('refuses to pull a non-pack artifact: exit 2, not_a_pack, no file', async (ctx) => {
+    if (!reg || !peerAvailable('oras', 'publish non-pack')) return ctx.skip();
+    await writeFile(path.join(sandbox.home, 'hello.txt'), 'hello\n');
+    const creds = ['--username', reg.username!, '--password', reg.password!];
+    const push = await runTool('oras', ['push', '--plain-http', ...creds, `${reg.host}/acme/other:v1`, 'hello.txt:text/plain'], { sandbox, cwd: sandbox.home });
+    expect(push.code, push.stderr).toBe(0);
+    const dir = path.join(packs.dir, 'nonpack');
+    await mkdir(dir);
+    const pull = await epack(['pull', `${reg.host}/acme/other:v1`, '-o', path.join(dir, 'x.epack')]);
+    expect(pull.code).toBe(2);
+    expect(oneLine(pull.stderr)).toMatch(/not_a_pack: .*acme\/other@sha256:[0-9a-f]{64} is not an Evidence Pack/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('refuses to push a pack whose artifact does not match its manifest: exit 2, nothing tagged', async (ctx) => {
+    if (!reg) return ctx.skip();
+    const good = 'expected content\n';
+    const bad = 'tampered content\n';
+    const artifact = { type: 'embedded', path: 'artifacts/a.txt', digest: digestOf(good), size: good.length };
+    const manifest = { spec_version: '1.0', stream: 'acme/demo', generated_at: '2026-11-01T12:00:00Z', pack_digest: computePackDigest([artifact]), sources: [], artifacts: [artifact] };
+    const file = path.join(packs.dir, 'tampered.epack');
+    const entry = (name: string, body: string) => ({ kind: 'file' as const, name, size: Buffer.byteLength(body), compress: false, open: async () => Readable.from([Buffer.from(body)]) });
+    await writeZipAtomic(file, [entry('manifest.json', JSON.stringify(manifest)), { kind: 'directory', name: 'artifacts/' }, entry('artifacts/a.txt', bad)]);
+    const push = await epack(['push', `${reg.host}/acme/tampered:v1`, file]);
+    expect(oneLine(push.stderr)).toMatch(/digest_mismatch: artifacts\/a\.txt has digest/);
+    expect(push.code).toBe(2);
+    const resolve = await epack(['pull', `${reg.host}/acme/tampered:v1`, '-o', path.join(packs.dir, 't.epack')]);
+    expect(resolve.code).toBe(3);
+  });
+
+  it('reports a registry that rejects the manifest: exit 6, one line, no tag', async () => {
+    const rejecting = await startRejectingRegistry();
+    try {
+      const push = await epack(['push', `${rejecting.host}/acme/evidence:v1`, packs.v1, '--label', 'soc2']);
+      expect(push.code).toBe(6);
+      expect(oneLine(push.stderr)).toMatch(/manifest_invalid: .*MANIFEST_INVALID: artifact type application\/vnd\.evidencepack\.pack\.v1 is not allowed/);
+      expect(rejecting.manifestPuts).toHaveLength(1);
+      expect(rejecting.manifestPuts[0]).toMatch(/^sha256:/);
+    } finally {
+      await rejecting.close();
+    }
+  });
+
+  it('reports a missing pack file and a missing tag with exit 3', async (ctx) => {
+    if (!reg) return ctx.skip();
+    const noFile = await epack(['push', `${reg.host}/acme/evidence:v9`, path.join(packs.dir, 'nope.epack')]);
+    expect(noFile.code).toBe(3);
+    oneLine(noFile.stderr);
+    const noTag = await epack(['pull', `${reg.host}/acme/evidence:nope`, '-o', path.join(packs.dir, 'nope.epack')]);
+    expect(noTag.code).toBe(3);
+    oneLine(noTag.stderr);
+    expect(existsSync(path.join(packs.dir, 'nope.epack'))).toBe(false);
+  });
+});
