@@ -2,8 +2,14 @@
 import { shellQuote } from './html.js';
 import type { ReportSignature, VerifyCommand } from './types.js';
 
-function command(tool: VerifyCommand['tool'], description: string, argv: string[]): VerifyCommand {
-  return { tool, description, argv, command: argv.map(shellQuote).join(' ') };
+function command(tool: VerifyCommand['tool'], description: string, argv: string[], signer?: string): VerifyCommand {
+  const c: VerifyCommand = { tool, description, argv, command: argv.map(shellQuote).join(' ') };
+  if (signer) c.signer = signer;
+  return c;
+}
+
+function what(target: string, pack: string): string {
+  return target === pack ? 'the pack file' : 'the pack in the registry';
 }
 
 /**
@@ -23,18 +29,18 @@ export function verifyCommands(signatures: readonly ReportSignature[], pack: str
     const registry = sig.source === 'registry';
     const targets = registry ? (reference ? [reference] : []) : [pack, ...(reference ? [reference] : [])];
     if (sig.mode === 'key' || (!sig.issuer && sig.identity?.startsWith('sha256:'))) {
-      const note = sig.identity ? ` (the public key with fingerprint ${sig.identity})` : '';
-      for (const target of targets) add(command('epack', `Verify ${target} with the signer's public key${note}`, ['epack', 'verify', target, '--key', 'public-key.pem']));
-      if (registry && reference) add(command('cosign', `Verify the registry signature with cosign${note}`, ['cosign', 'verify', reference, '--key', 'public-key.pem']));
+      const signer = sig.identity ? `public key ${sig.identity}` : 'the signer\'s public key';
+      for (const target of targets) add(command('epack', `Verify ${what(target, pack)} with epack (public key)`, ['epack', 'verify', target, '--key', 'public-key.pem'], signer));
+      if (registry && reference) add(command('cosign', 'Verify the registry signature with cosign (public key)', ['cosign', 'verify', reference, '--key', 'public-key.pem'], signer));
       continue;
     }
     if (!sig.identity || !sig.issuer) continue;
     for (const target of targets) {
-      add(command('epack', `Verify ${target}: signed by ${sig.identity} (issuer ${sig.issuer})`, ['epack', 'verify', target, '--issuer', sig.issuer, '--subject', sig.identity]));
+      add(command('epack', `Verify ${what(target, pack)} with epack`, ['epack', 'verify', target, '--issuer', sig.issuer, '--subject', sig.identity], `${sig.identity} (issuer ${sig.issuer})`));
     }
     if (registry && reference) {
       add(
-        command('cosign', `Verify the registry signature with cosign: ${sig.identity}`, [
+        command('cosign', 'Verify the registry signature with cosign', [
           'cosign',
           'verify',
           reference,
@@ -42,7 +48,7 @@ export function verifyCommands(signatures: readonly ReportSignature[], pack: str
           sig.identity,
           '--certificate-oidc-issuer',
           sig.issuer,
-        ]),
+        ], `${sig.identity} (issuer ${sig.issuer})`),
       );
     }
   }

@@ -38,6 +38,19 @@ export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+/** Seconds as "35 min 26.5 s" (and the exact value when it is long). */
+export function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${Number(seconds.toFixed(3))} s`;
+  const h = Math.floor(seconds / 3600);
+  const min = Math.floor((seconds % 3600) / 60);
+  const sec = Number((seconds % 60).toFixed(1));
+  return `${h ? `${h} h ` : ''}${min} min ${sec} s (${Number(seconds.toFixed(3))} s)`;
+}
+
 export function formatBytes(n: number): string {
   if (n < 1000) return `${n} B`;
   const units = ['kB', 'MB', 'GB', 'TB'];

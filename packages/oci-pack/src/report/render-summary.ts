@@ -1,5 +1,5 @@
 /** HTML for one artifact summary. */
-import { formatCount, html, join, type Raw } from './html.js';
+import { formatCount, formatSeconds, html, join, type Raw } from './html.js';
 import type { ArtifactSummary, Count, ProvenanceSummary, TopCounts } from './summarize/types.js';
 
 type Fact = [label: string, value: unknown, metric?: string];
@@ -20,7 +20,7 @@ function countTable(caption: string, column: string, countLabel: string, counts:
   const list = Array.isArray(counts) ? counts : counts.top;
   if (!list.length) return html``;
   const more = !Array.isArray(counts) && counts.distinct > list.length ? ` (top ${list.length} of ${counts.distinct}${counts.capped ? '+' : ''})` : '';
-  return html`<table${metric ? html` data-table="${metric}"` : ''}><caption>${caption}${more}</caption>
+  return html`<table class="compact"${metric ? html` data-table="${metric}"` : ''}><caption>${caption}${more}</caption>
 <thead><tr><th scope="col">${column}</th><th scope="col" class="num">${countLabel}</th></tr></thead>
 <tbody>${list.map((c) => html`<tr><th scope="row">${c.name}</th><td class="num">${formatCount(c.count)}</td></tr>`)}</tbody></table>`;
 }
@@ -116,10 +116,14 @@ export function renderSummary(s: ArtifactSummary, name = 'the artifact'): Raw {
           ['Runs', s.runs.length > 1 ? s.runs.length : undefined],
           ['Results', s.results, 'sarif.results'],
         ]),
-        html`<table data-table="sarif.levels"><caption>Results by level</caption>
-<thead><tr><th scope="col">Level</th><th scope="col" class="num">Results</th></tr></thead>
-<tbody>${levels.map((c) => html`<tr><th scope="row">${c.name}</th><td class="num" data-metric="sarif.level.${c.name}">${formatCount(c.count)}</td></tr>`)}</tbody></table>`,
-        anySeverity ? countTable('Results by security severity', 'Severity', 'Results', severities) : html``,
+        html`<table class="compact" data-table="sarif.levels"><caption>Results by level</caption>
+<thead><tr>${levels.map((c) => html`<th scope="col" class="num">${c.name}</th>`)}</tr></thead>
+<tbody><tr>${levels.map((c) => html`<td class="num" data-metric="sarif.level.${c.name}">${formatCount(c.count)}</td>`)}</tr></tbody></table>`,
+        anySeverity
+          ? html`<table class="compact"><caption>Results by security severity</caption>
+<thead><tr>${severities.map((c) => html`<th scope="col" class="num">${c.name}</th>`)}</tr></thead>
+<tbody><tr>${severities.map((c) => html`<td class="num" data-metric="sarif.severity.${c.name}">${formatCount(c.count)}</td>`)}</tr></tbody></table>`
+          : html``,
         countTable('Results by rule', 'Rule', 'Results', s.byRule, 'sarif.rules'),
       ]);
     }
@@ -144,7 +148,7 @@ export function renderSummary(s: ArtifactSummary, name = 'the artifact'): Raw {
           ['Errors', c.errors, 'junit.errors'],
           ['Skipped', c.skipped, 'junit.skipped'],
           ['Test suites', s.suites, 'junit.suites'],
-          ['Time', (d?.time ?? c.time) !== undefined ? `${(d?.time ?? c.time)!.toFixed(3)} s` : undefined],
+          ['Time', (d?.time ?? c.time) !== undefined ? formatSeconds((d?.time ?? c.time)!) : undefined],
         ]),
         differs
           ? html`<div class="alert warn" role="note">The report's root element declares different totals: ${[
@@ -166,7 +170,7 @@ export function renderSummary(s: ArtifactSummary, name = 'the artifact'): Raw {
       return join([
         facts([['Format', `Image, ${s.format.toUpperCase()}`], ['Dimensions', dims]]),
         s.dataUri
-          ? html`<figure><img src="${s.dataUri}" alt="Image artifact ${name}" ${s.width && s.height ? html`width="${s.width}" height="${s.height}"` : ''} loading="lazy"><figcaption>The image as stored in the pack${dims ? ` (${dims})` : ''}.</figcaption></figure>`
+          ? html`<figure><img src="${s.dataUri}" alt="Image artifact ${name}" ${s.width && s.height ? html`width="${s.width}" height="${s.height}"` : ''}><figcaption>The image as stored in the pack${dims ? ` (${dims})` : ''}.</figcaption></figure>`
           : html`<p class="note">Not shown: ${s.omitted ?? 'too large'}.</p>`,
       ]);
     }

@@ -4,7 +4,7 @@
  * and data: images), semantic and keyboard navigable.
  */
 import type { PackReader } from '../pack/types.js';
-import { formatBytes, formatCount, html, Raw } from './html.js';
+import { formatBytes, formatCount, html, plural, Raw } from './html.js';
 import { buildReportModel } from './model.js';
 import { facts, renderSummary } from './render-summary.js';
 import { REPORT_CSS } from './style.js';
@@ -60,19 +60,19 @@ function headline(a: ReportArtifact): string {
   const s = a.summary;
   switch (s.kind) {
     case 'spdx':
-      return `${formatCount(s.packages)} packages`;
+      return plural(s.packages, 'package');
     case 'cyclonedx':
-      return `${formatCount(s.components)} components${s.vulnerabilities ? `, ${formatCount(s.vulnerabilities)} vulnerabilities` : ''}`;
+      return `${plural(s.components, 'component')}${s.vulnerabilities ? `, ${plural(s.vulnerabilities, 'vulnerability', 'vulnerabilities')}` : ''}`;
     case 'sarif':
-      return `${formatCount(s.results)} results (${formatCount(s.byLevel.error)} errors)`;
+      return `${plural(s.results, 'result')} (${plural(s.byLevel.error, 'error')})`;
     case 'junit':
-      return `${formatCount(s.counted.tests)} tests, ${formatCount(s.counted.failures + s.counted.errors)} failing`;
+      return `${plural(s.counted.tests, 'test')}, ${formatCount(s.counted.failures + s.counted.errors)} failing`;
     case 'provenance':
-      return `${s.statements.reduce((n, st) => n + st.subjectCount, 0)} subjects`;
+      return plural(s.statements.reduce((n, st) => n + st.subjectCount, 0), 'subject');
     case 'image':
       return s.width && s.height ? `${s.width} × ${s.height}` : s.format.toUpperCase();
     case 'csv':
-      return `${formatCount(s.records)} records`;
+      return plural(s.records, 'record');
     case 'error':
       return 'could not be read';
     case 'other':
@@ -105,23 +105,31 @@ function signatureStatus(sig: ReportSignature): Raw {
   return html`<span class="badge warn">not verified</span>`;
 }
 
+function signatureCard(s: ReportSignature, i: number): Raw {
+  return html`<article class="signature" aria-labelledby="signature-${i + 1}-h"><h3 id="signature-${i + 1}-h"><code>${s.source}</code> ${signatureStatus(s)}</h3>
+${facts([
+  ['Problem', s.error],
+  ['Signer identity', s.identity ? html`<code>${s.identity}</code>` : s.mode === 'key' ? 'a public key (no identity)' : undefined],
+  ['Issuer', s.issuer],
+  ['Kind', s.mode === 'key' ? 'key-signed' : s.mode === 'keyless' ? 'keyless (Fulcio certificate)' : undefined],
+  ['Logged at', s.integratedTime],
+  ['Transparency log index', s.logIndex],
+  ['Timestamp (RFC 3161)', s.timestamp],
+  ['Predicate type', s.predicateType ? html`<code>${s.predicateType}</code>` : undefined],
+])}</article>`;
+}
+
 function signatures(m: ReportModel): Raw {
   const anyUnverified = m.signatures.some((s) => s.verified === undefined);
-  const rows = m.signatures.map(
-    (s) => html`<tr><th scope="row"><code>${s.source}</code></th><td>${signatureStatus(s)}${s.error ? html` ${s.error}` : ''}</td>
-<td>${s.identity ? html`<code>${s.identity}</code>` : s.mode === 'key' ? 'public key' : '—'}</td><td>${s.issuer ?? '—'}</td>
-<td>${s.integratedTime ?? s.timestamp ?? '—'}</td><td>${s.logIndex ?? (s.timestamp ? 'RFC 3161 timestamp' : '—')}</td></tr>`,
-  );
   const commands = m.verifyCommands.map(
-    (c, i) => html`<h4 id="verify-${i + 1}">${c.description}</h4><pre class="command"><code>${c.command}</code></pre>`,
+    (c) => html`<h4>${c.description}</h4>${c.signer ? html`<p class="note">Signer <code>${c.signer}</code></p>` : ''}<pre class="command"><code>${c.command}</code></pre>`,
   );
   return html`<section id="signatures" aria-labelledby="signatures-h"><h2 id="signatures-h">Signatures</h2>
 ${
   m.signatures.length
-    ? html`<table><caption>Signatures over the manifest digest <code>sha256:${m.manifestDigest}</code></caption>
-<thead><tr><th scope="col">Signature</th><th scope="col">Status</th><th scope="col">Signer identity</th><th scope="col">Issuer</th><th scope="col">Time</th><th scope="col">Log index</th></tr></thead>
-<tbody>${rows}</tbody></table>
-${anyUnverified ? html`<p class="note">"Not verified" rows show what the signature claims; this report did not check it. Run a command below to verify.</p>` : ''}`
+    ? html`<p>${plural(m.signatures.length, 'signature')} over the manifest digest <code>sha256:${m.manifestDigest}</code>.
+${anyUnverified ? 'Those marked "not verified" show what the signature claims; this report did not check them. Run a command below to verify.' : ''}</p>
+${m.signatures.map(signatureCard)}`
     : html`<p>This pack has no signatures.</p>`
 }
 ${commands.length ? html`<h3>Verify it yourself</h3>${commands}` : ''}
@@ -130,13 +138,13 @@ ${commands.length ? html`<h3>Verify it yourself</h3>${commands}` : ''}
 
 function changeRows(label: string, list: ReportChanges['added']): Raw {
   if (!list.length) return html``;
-  return html`<table><caption>${label} (${list.length})</caption>
+  return html`<table class="stack"><caption>${label} (${list.length})</caption>
 <thead><tr><th scope="col">Path</th><th scope="col">Before</th><th scope="col">After</th><th scope="col">Key figures</th></tr></thead>
 <tbody>${list.map(
     (c) => html`<tr><th scope="row"><code>${c.path}</code></th>
-<td>${c.before ? html`<code>${shortDigest(c.before.digest)}</code> ${formatBytes(c.before.size)}` : '—'}</td>
-<td>${c.after ? html`<code>${shortDigest(c.after.digest)}</code> ${formatBytes(c.after.size)}` : '—'}</td>
-<td>${c.metrics?.length ? html`<ul>${c.metrics.map((x) => html`<li>${x.label}: ${formatCount(x.before)} → ${formatCount(x.after)}</li>`)}</ul>` : '—'}</td></tr>`,
+<td data-label="Before">${c.before ? html`<code>${shortDigest(c.before.digest)}</code> ${formatBytes(c.before.size)}` : '—'}</td>
+<td data-label="After">${c.after ? html`<code>${shortDigest(c.after.digest)}</code> ${formatBytes(c.after.size)}` : '—'}</td>
+<td data-label="Key figures">${c.metrics?.length ? html`<ul>${c.metrics.map((x) => html`<li>${x.label}: ${formatCount(x.before)} → ${formatCount(x.after)}</li>`)}</ul>` : '—'}</td></tr>`,
   )}</tbody></table>`;
 }
 
@@ -156,17 +164,17 @@ ${nothing ? html`<p>No artifact or source changed.</p>` : ''}
 ${changeRows('Changed artifacts', c.changed)}${changeRows('Added artifacts', c.added)}${changeRows('Removed artifacts', c.removed)}
 ${
   c.sources.length
-    ? html`<table><caption>Changed sources (${c.sources.length})</caption><thead><tr><th scope="col">Source</th><th scope="col">Before</th><th scope="col">After</th></tr></thead>
-<tbody>${c.sources.map((s) => html`<tr><th scope="row">${s.name}</th><td>${s.before === undefined ? 'absent' : s.before || '—'}</td><td>${s.after === undefined ? 'absent' : s.after || '—'}</td></tr>`)}</tbody></table>`
+    ? html`<table class="stack"><caption>Changed sources (${c.sources.length})</caption><thead><tr><th scope="col">Source</th><th scope="col">Before</th><th scope="col">After</th></tr></thead>
+<tbody>${c.sources.map((s) => html`<tr><th scope="row">${s.name}</th><td data-label="Before">${s.before === undefined ? 'absent' : s.before || '—'}</td><td data-label="After">${s.after === undefined ? 'absent' : s.after || '—'}</td></tr>`)}</tbody></table>`
     : ''
 }</section>`;
 }
 
 function artifactIndex(m: ReportModel): Raw {
-  return html`<table><caption>All ${m.artifacts.length} embedded artifacts</caption>
+  return html`<table class="stack"><caption>All ${plural(m.artifacts.length, 'embedded artifact')}</caption>
 <thead><tr><th scope="col">Artifact</th><th scope="col">Type</th><th scope="col" class="num">Size</th><th scope="col">Summary</th></tr></thead>
 <tbody>${m.artifacts.map(
-    (a) => html`<tr><th scope="row"><a href="#${a.id}">${titleOf(a)}</a></th><td>${kindLabel(a)}</td><td class="num">${formatBytes(a.size)}</td><td>${
+    (a) => html`<tr><th scope="row"><a href="#${a.id}">${titleOf(a)}</a></th><td data-label="Type">${kindLabel(a)}</td><td class="num" data-label="Size">${formatBytes(a.size)}</td><td data-label="Summary">${
       a.summary.kind === 'error' ? html`<span class="badge bad">${headline(a)}</span>` : headline(a)
     }</td></tr>`,
   )}</tbody></table>`;
@@ -198,10 +206,10 @@ function sources(m: ReportModel): Raw {
   return html`<section id="sources" aria-labelledby="sources-h"><h2 id="sources-h">Sources</h2>
 ${
   m.sources.length
-    ? html`<table><caption>Systems the evidence was collected from</caption><thead><tr><th scope="col">Name</th><th scope="col">Version</th><th scope="col">Other fields</th></tr></thead>
+    ? html`<table class="stack"><caption>Systems the evidence was collected from</caption><thead><tr><th scope="col">Name</th><th scope="col">Version</th><th scope="col">Other fields</th></tr></thead>
 <tbody>${m.sources.map((s) => {
         const others = Object.entries(s).filter(([k]) => k !== 'name' && k !== 'version');
-        return html`<tr><th scope="row">${s.name}</th><td>${typeof s.version === 'string' ? s.version : '—'}</td><td>${
+        return html`<tr><th scope="row">${s.name}</th><td data-label="Version">${typeof s.version === 'string' ? s.version : '—'}</td><td data-label="Other fields">${
           others.length ? html`<ul>${others.map(([k, v]) => html`<li>${k}: <code>${sourceValue(v)}</code></li>`)}</ul>` : '—'
         }</td></tr>`;
       })}</tbody></table>`

@@ -37,7 +37,7 @@ section { margin: 2rem 0; }
 h2 { font-size: 1.35rem; border-bottom: 1px solid var(--line); padding-bottom: 0.25rem; }
 h3 { font-size: 1.15rem; margin: 1.5rem 0 0.5rem; }
 h4 { font-size: 1rem; margin: 1rem 0 0.5rem; }
-dl.facts { display: grid; grid-template-columns: minmax(8rem, max-content) minmax(0, 1fr); gap: 0.25rem 1rem; margin: 0.5rem 0; }
+dl.facts { display: grid; grid-template-columns: 17rem minmax(0, 1fr); gap: 0.25rem 1rem; margin: 0.5rem 0; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; min-width: 0; }
 @media (max-width: 40rem) {
@@ -49,8 +49,19 @@ caption { text-align: left; font-weight: 600; padding: 0.25rem 0; caption-side: 
 th, td { border-bottom: 1px solid var(--line); padding: 0.35rem 0.5rem; text-align: left; vertical-align: top; }
 thead th { background: var(--panel); }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-article.artifact { border: 1px solid var(--line); border-radius: 6px; padding: 0 1rem 0.5rem; margin: 1.5rem 0; }
-article.artifact > h3 { margin-top: 1rem; }
+table.compact { width: auto; min-width: min(100%, 28rem); }
+td ul, dd ul { margin: 0; padding-left: 1.1rem; }
+h3 .badge { vertical-align: middle; margin-left: 0.5rem; }
+@media (max-width: 40rem) {
+  table.stack, table.stack tbody, table.stack tr, table.stack th, table.stack td { display: block; }
+  table.stack caption { display: block; }
+  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  table.stack tr { border-bottom: 1px solid var(--line); padding: 0.5rem 0; }
+  table.stack th, table.stack td { border: 0; padding: 0.1rem 0; text-align: left; }
+  table.stack td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); }
+}
+article.artifact, article.signature { border: 1px solid var(--line); border-radius: 6px; padding: 0 1rem 0.5rem; margin: 1.5rem 0; }
+article.artifact > h3, article.signature > h3 { margin-top: 1rem; }
 .badge { display: inline-block; border-radius: 1rem; padding: 0 0.6rem; font-size: 0.875rem; font-weight: 600; white-space: nowrap; }
 .ok { color: var(--ok-fg); background: var(--ok-bg); }
 .warn { color: var(--warn-fg); background: var(--warn-bg); }

@@ -77,6 +77,8 @@ export interface ReportChanges {
 export interface VerifyCommand {
   tool: 'epack' | 'cosign';
   description: string;
+  /** The identity (and issuer) the command requires, or the key fingerprint. */
+  signer?: string;
   argv: string[];
   /** The command line, shell-quoted. */
   command: string;
