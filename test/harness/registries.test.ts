@@ -4,6 +4,7 @@
  * referrers API (olareg) or not (distribution).
  */
 import { writeFileSync } from 'node:fs';
+import * as https from 'node:https';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, peerAvailable, runTool, type Sandbox } from './cli.js';
@@ -159,5 +160,61 @@ describe('our token server', () => {
     const token = reg.tokenServer.issue(reg.username, [repoScope('harness/ro', ['pull'])]);
     const res = await fetch(`${reg.url}/v2/harness/ro/blobs/uploads/`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
     expect(res.status).toBe(401);
+  });
+});
+
+function httpsStatus(url: string, ca?: string): Promise<{ status: number; challenge?: string }> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(url, ca === undefined ? {} : { ca }, (res) => {
+        res.resume();
+        const challenge = res.headers['www-authenticate'];
+        resolve(challenge === undefined ? { status: res.statusCode ?? 0 } : { status: res.statusCode ?? 0, challenge });
+      })
+      .on('error', reject);
+  });
+}
+
+const TLS_CASES = [
+  { kind: 'distribution2', auth: 'token' },
+  { kind: 'distribution3', auth: 'anonymous' },
+  { kind: 'olareg', auth: 'basic' },
+] as const;
+
+for (const { kind, auth } of TLS_CASES) describe(`${kind}/${auth} over https`, () => {
+  let reg: RunningRegistry | undefined;
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    reg = await startRegistry(kind, { auth, tls: true });
+    sandbox = createSandbox();
+  });
+  afterAll(async () => {
+    await reg?.stop();
+    sandbox?.dispose();
+  });
+
+  it('serves https with its own certificate, and https realms', async (ctx) => {
+    if (!reg) return ctx.skip();
+    expect(reg.url).toBe(`https://${reg.host}`);
+    await expect(httpsStatus(`${reg.url}/v2/`)).rejects.toThrow(/self.signed|certificate/i);
+    const res = await httpsStatus(`${reg.url}/v2/`, reg.certificatePem);
+    expect(res.status).toBe(auth === 'anonymous' ? 200 : 401);
+    if (auth === 'token') {
+      expect(res.challenge).toMatch(/^Bearer realm="https:\/\/localhost:\d+\/token"/);
+      const token = await httpsStatus(`${reg.tokenRealm}?service=${encodeURIComponent(reg.tokenServer!.service)}`, reg.certificatePem);
+      expect(token.status).toBe(200);
+    }
+  });
+
+  it.runIf(havePeers)('accepts an oras push over https with --ca-file', async (ctx) => {
+    if (!reg) return ctx.skip();
+    writeFileSync(path.join(sandbox.home, 'tls.txt'), 'over https\n');
+    const ref = `${reg.host}/harness/tls:v1`;
+    const creds = auth === 'anonymous' ? [] : ['--username', reg.username!, '--password', reg.password!];
+    const push = await runTool('oras', ['push', '--ca-file', reg.caFile!, ...creds, ref, 'tls.txt:text/plain'], { sandbox });
+    expect(push.code, push.stderr).toBe(0);
+    const fetched = await runTool('oras', ['manifest', 'fetch', '--ca-file', reg.caFile!, ...creds, ref], { sandbox });
+    expect(fetched.code, fetched.stderr).toBe(0);
+    expect(JSON.parse(fetched.stdout)).toMatchObject({ mediaType: OCI_MANIFEST });
   });
 });

@@ -16,12 +16,15 @@
  *   });
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { freePort, registerCleanup, sleep, spawnManaged, stopAllManaged, type ManagedProcess } from './process.js';
 import { startTokenServer, type TokenServer } from './token-server.js';
 import { findTool, requireTool, type ToolName } from './tools.js';
+import { selfSignedEcCert } from './x509.js';
 
 export type RegistryKind = 'distribution2' | 'distribution3' | 'olareg' | 'olareg-noref';
 export type AuthMode = 'anonymous' | 'basic' | 'token';
@@ -48,8 +51,13 @@ export interface RunningRegistry {
   auth: AuthMode;
   /** `127.0.0.1:<port>` — the host part of references. */
   host: string;
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>`, or https with `tls`. */
   url: string;
+  /** Served over https with a self-signed certificate (`caFile`). */
+  tls: boolean;
+  /** PEM file of the certificate to trust (its own CA) when `tls`: `--ca-file`, NODE_EXTRA_CA_CERTS… */
+  caFile?: string;
+  certificatePem?: string;
   /** Whether `GET /v2/<name>/referrers/<digest>` is served. */
   referrersApi: boolean;
   username?: string;
@@ -73,6 +81,8 @@ export interface StartOptions {
   auth?: AuthMode;
   username?: string;
   password?: string;
+  /** Serve https with a self-signed certificate for 127.0.0.1 and localhost. */
+  tls?: boolean;
   /** How long to wait for `GET /v2/`; default 20 s. */
   readyTimeoutMs?: number;
 }
@@ -154,22 +164,46 @@ function registryEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-async function waitReady(url: string, proc: ManagedProcess, timeoutMs: number): Promise<void> {
+/** GET `url` with http or https (trusting `ca`); resolves the status. */
+function probe(url: string, ca: string | undefined): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onResponse = (res: http.IncomingMessage): void => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    };
+    const req = url.startsWith('https:') ? https.get(url, ca === undefined ? {} : { ca }, onResponse) : http.get(url, onResponse);
+    req.setTimeout(1000, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+async function waitReady(url: string, proc: ManagedProcess, timeoutMs: number, ca: string | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
     if (proc.exited()) throw new Error(`exited before answering /v2/`);
     try {
-      const res = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      if (res.status === 200 || res.status === 401) return;
-      last = `HTTP ${res.status}`;
+      const status = await probe(`${url}/v2/`, ca);
+      if (status === 200 || status === 401) return;
+      last = `HTTP ${status}`;
     } catch (err) {
       last = err instanceof Error ? err.message : String(err);
     }
     await sleep(100);
   }
   throw new Error(`GET ${url}/v2/ did not answer 200/401 within ${timeoutMs} ms (last: ${last})`);
+}
+
+interface Setup {
+  binary: string;
+  kind: RegistryKind;
+  auth: AuthMode;
+  dir: string;
+  port: number;
+  user: string;
+  password: string;
+  /** Certificate and key files when serving https. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 interface Launch {
@@ -179,15 +213,8 @@ interface Launch {
   tokenServer?: TokenServer;
 }
 
-async function prepareDistribution(
-  binary: string,
-  kind: RegistryKind,
-  auth: AuthMode,
-  dir: string,
-  port: number,
-  user: string,
-  password: string,
-): Promise<Launch> {
+async function prepareDistribution({ binary, kind, auth, dir, port, user, password, tls }: Setup): Promise<Launch> {
+  const tlsPem = tls ? { certPem: readFileSync(tls.certFile, 'utf8'), keyPem: readFileSync(tls.keyFile, 'utf8') } : undefined;
   const config: Record<string, unknown> = {
     version: '0.1',
     log: { level: 'info', accesslog: { disabled: false } },
@@ -196,7 +223,11 @@ async function prepareDistribution(
       delete: { enabled: true },
       maintenance: { uploadpurging: { enabled: false } },
     },
-    http: { addr: `127.0.0.1:${port}`, secret: 'epack-test-http-secret' },
+    http: {
+      addr: `127.0.0.1:${port}`,
+      secret: 'epack-test-http-secret',
+      ...(tls ? { tls: { certificate: tls.certFile, key: tls.keyFile } } : {}),
+    },
   };
   const launch: Launch = { command: binary, args: ['serve', path.join(dir, 'config.yml')] };
   if (auth === 'basic') {
@@ -207,6 +238,8 @@ async function prepareDistribution(
       users: { [user]: password },
       service: `epack-test-${kind}`,
       issuer: 'epack-test-token-issuer',
+      // An https registry gets an https realm: clients must refuse a downgrade.
+      ...(tlsPem ? { tls: tlsPem } : {}),
     });
     writeFileSync(path.join(dir, 'token-ca.pem'), tokenServer.certificatePem);
     config['auth'] = {
@@ -225,15 +258,7 @@ async function prepareDistribution(
   return launch;
 }
 
-async function prepareOlareg(
-  binary: string,
-  kind: RegistryKind,
-  auth: AuthMode,
-  dir: string,
-  port: number,
-  user: string,
-  password: string,
-): Promise<Launch> {
+async function prepareOlareg({ binary, kind, auth, dir, port, user, password, tls }: Setup): Promise<Launch> {
   const args = [
     'serve',
     '--addr', '127.0.0.1',
@@ -246,8 +271,10 @@ async function prepareOlareg(
     `--api-referrer=${kind === 'olareg' ? 'true' : 'false'}`,
     '-v', 'info',
   ];
+  if (tls) args.push('--tls-cert', tls.certFile, '--tls-key', tls.keyFile);
   mkdirSync(path.join(dir, 'data'), { recursive: true });
   const launch: Launch = { command: binary, args };
+  const origin = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   if (auth !== 'anonymous') {
     const cred = (await bcryptLine(user, password)).split(':').slice(1).join(':');
     const authConf = {
@@ -261,8 +288,8 @@ async function prepareOlareg(
     writeFileSync(file, JSON.stringify(authConf, null, 2));
     if (auth === 'basic') args.push('--auth-basic', file);
     else {
-      args.push('--auth-token-opaque', file, '--external-url', `http://127.0.0.1:${port}`);
-      launch.tokenRealm = `http://127.0.0.1:${port}/token`;
+      args.push('--auth-token-opaque', file, '--external-url', origin);
+      launch.tokenRealm = `${origin}/token`;
     }
   }
   return launch;
@@ -289,15 +316,22 @@ export async function startRegistry(kind: RegistryKind, options: StartOptions = 
     const dir = mkdtempSync(path.join(tmpdir(), `epack-${kind}-`));
     const port = await freePort();
     const host = `127.0.0.1:${port}`;
-    const url = `http://${host}`;
+    const url = `${options.tls ? 'https' : 'http'}://${host}`;
     let launch: Launch | undefined;
     let proc: ManagedProcess | undefined;
+    let certificatePem: string | undefined;
+    const setup: Setup = { binary, kind, auth, dir, port, user: username ?? '', password: password ?? '' };
+    if (options.tls) {
+      const cert = selfSignedEcCert(`epack test ${kind}`, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+      certificatePem = cert.pem;
+      setup.tls = { certFile: path.join(dir, 'tls-cert.pem'), keyFile: path.join(dir, 'tls-key.pem') };
+      writeFileSync(setup.tls.certFile, cert.pem);
+      writeFileSync(setup.tls.keyFile, cert.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    }
     try {
-      launch = kind.startsWith('distribution')
-        ? await prepareDistribution(binary, kind, auth, dir, port, username ?? '', password ?? '')
-        : await prepareOlareg(binary, kind, auth, dir, port, username ?? '', password ?? '');
+      launch = kind.startsWith('distribution') ? await prepareDistribution(setup) : await prepareOlareg(setup);
       proc = spawnManaged(launch.command, launch.args, { cwd: dir, env: registryEnv(), logFile: path.join(dir, 'registry.log') });
-      await waitReady(url, proc, options.readyTimeoutMs ?? 20_000);
+      await waitReady(url, proc, options.readyTimeoutMs ?? 20_000, certificatePem);
     } catch (err) {
       const log = proc?.log() ?? '';
       await proc?.stop();
@@ -318,6 +352,7 @@ export async function startRegistry(kind: RegistryKind, options: StartOptions = 
       host,
       url,
       referrersApi: kind === 'olareg',
+      tls: options.tls === true,
       dockerConfigDir,
       dataDir: path.join(dir, 'data'),
       logFile: managed.logFile,
@@ -333,6 +368,10 @@ export async function startRegistry(kind: RegistryKind, options: StartOptions = 
     if (password !== undefined) reg.password = password;
     if (launch.tokenRealm !== undefined) reg.tokenRealm = launch.tokenRealm;
     if (tokenServer) reg.tokenServer = tokenServer;
+    if (setup.tls && certificatePem !== undefined) {
+      reg.caFile = setup.tls.certFile;
+      reg.certificatePem = certificatePem;
+    }
     running.add(reg);
     return reg;
   }

@@ -12,6 +12,7 @@
  */
 import { randomBytes, randomUUID, sign } from 'node:crypto';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { selfSignedEcCert } from './x509.js';
 
@@ -44,6 +45,8 @@ export interface TokenServerOptions {
   authorize?: (account: string | undefined, scope: ScopeRequest) => string[];
   /** Host named in the realm URL; default `localhost` (served on 127.0.0.1 and ::1). */
   realmHost?: 'localhost' | '127.0.0.1';
+  /** Serve https with this certificate (it must name localhost / 127.0.0.1). */
+  tls?: { certPem: string; keyPem: string };
 }
 
 export interface TokenServer {
@@ -149,7 +152,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
   const denied = (res: http.ServerResponse, message: string): void =>
     send(res, 401, { errors: [{ code: 'UNAUTHORIZED', message }] });
 
-  const createServer = (): http.Server => http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname !== '/token') return send(res, 404, { errors: [{ code: 'NOT_FOUND', message: 'no such route' }] });
@@ -222,7 +225,9 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
       if (!res.headersSent) send(res, 500, { errors: [{ code: 'INTERNAL', message: String(err) }] });
       else res.destroy();
     });
-  });
+  };
+  const createServer = (): http.Server =>
+    options.tls ? https.createServer({ cert: options.tls.certPem, key: options.tls.keyPem }, handler) : http.createServer(handler);
   const server = createServer();
   const port = await listen(server, 0, '127.0.0.1');
   // The realm names `localhost`, not an IP literal: crane (go-containerregistry
@@ -241,7 +246,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
   }
   const realmHost = options.realmHost ?? 'localhost';
   return {
-    realm: `http://${realmHost}:${port}/token`,
+    realm: `${options.tls ? 'https' : 'http'}://${realmHost}:${port}/token`,
     service: options.service,
     issuer: options.issuer,
     certificatePem: cert.pem,
