@@ -25,6 +25,8 @@ export async function loadCommands(): Promise<CommandSpec[]> {
     import('./tag.js'),
     import('./manifest.js'),
     import('./blob.js'),
+    import('./login.js'),
+    import('./logout.js'),
     // signing
     import('./sign.js'),
   ]);
