@@ -83,6 +83,39 @@ describe('epack push / pull', () => {
     }
   });
 
+  it('inspect, list and diff of references read only manifests and configs; extract fetches one blob', async (ctx) => {
+    if (!reg) return ctx.skip();
+    const repo = `${reg.host}/acme/evidence`;
+    for (const [tag, file] of [['2026-11', packs.v1], ['v2', packs.v2]] as const) {
+      const push = await epack(['push', `${repo}:${tag}`, file]);
+      expect(push.code, push.stderr).toBe(0);
+    }
+    const blobGets = (): string[] => [...reg!.log().matchAll(/"GET \/v2\/acme\/evidence\/blobs\/(sha256:[0-9a-f]{64}) HTTP/g)].map((m) => m[1]!);
+    const before = blobGets().length;
+    const inspect = await epack(['inspect', `${repo}:2026-11`, '--json']);
+    expect(inspect.code, inspect.stderr).toBe(0);
+    const list = await epack(['list', 'artifacts', `${repo}:2026-11`]);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain('artifacts/demo-evidence/sbom.cdx.json');
+    const diff = await epack(['diff', `${repo}:2026-11`, `${repo}:v2`]);
+    expect(diff.stdout).toContain('artifacts/demo-evidence/scan.sarif');
+    await new Promise((r) => setTimeout(r, 200)); // the access log is written after the response
+    const reads = blobGets().slice(before);
+    // one config per opened reference: inspect 1, list 1, diff 2; no artifact blob
+    expect(reads).toHaveLength(4);
+    expect(new Set(reads).size).toBe(2);
+
+    const beforeExtract = blobGets().length;
+    const dest = path.join(packs.dir, 'extracted');
+    const extract = await epack(['extract', `${repo}:2026-11`, 'demo-evidence/posture.json', '-o', dest]);
+    expect(extract.code, extract.stderr).toBe(0);
+    expect((await readFile(path.join(dest, 'artifacts/demo-evidence/posture.json'))).equals(await readFile(path.join(DEMO_EVIDENCE, 'posture.json')))).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    const extractReads = blobGets().slice(beforeExtract);
+    expect(extractReads).toHaveLength(2); // the config, then the one artifact
+    expect(extractReads[1]).toBe(digestOf(await readFile(path.join(DEMO_EVIDENCE, 'posture.json'))));
+  });
+
   it('pushes to a remote of epack.yaml with --env, and names the known remotes for a missing one', async (ctx) => {
     if (!reg) return ctx.skip();
     const project = path.join(packs.dir, 'project');
