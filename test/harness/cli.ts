@@ -8,7 +8,7 @@
  * live in the test process and must keep answering while a tool runs.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT, requireTool, findTool, type ToolName } from './tools.js';
@@ -127,6 +127,9 @@ export const EPACK_BIN = path.join(REPO_ROOT, 'packages/cli/bin/epack.js');
 
 /** Runs `node packages/cli/bin/epack.js <args>` (needs `pnpm build` first). */
 export function runEpack(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  if (!existsSync(path.join(REPO_ROOT, 'packages/cli/dist/main.js'))) {
+    return Promise.reject(new Error('packages/cli/dist is missing: run `pnpm build` before the CLI tests'));
+  }
   return runProcess(process.execPath, [EPACK_BIN, ...args], options);
 }
 

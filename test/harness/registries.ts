@@ -103,7 +103,9 @@ export function registryAvailable(kind: RegistryKind, auth: AuthMode = 'anonymou
   if (!SUPPORTED_AUTH[kind].includes(auth)) return false;
   const suite = `registry ${kind}/${auth}`;
   if (!requireTool(TOOL_OF[kind], suite)) return false;
-  if (auth === 'basic' && kind.startsWith('distribution') && !requireTool('htpasswd', suite)) return false;
+  // bcrypt hashes come from htpasswd: for htpasswd files and for olareg's user list.
+  const needsBcrypt = auth === 'basic' || (auth === 'token' && kind.startsWith('olareg'));
+  if (needsBcrypt && !requireTool('htpasswd', suite)) return false;
   return true;
 }
 
