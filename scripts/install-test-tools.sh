@@ -12,6 +12,9 @@ mkdir -p "$BIN"
 
 log() { printf '[install-test-tools] %s\n' "$*" >&2; }
 
+# Go machines keep the toolchain in /usr/local/go; CI's PATH may not name it.
+if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then export PATH="/usr/local/go/bin:$PATH"; fi
+
 # name|module|version|package. zot (zotregistry.dev) is not reachable through
 # the module proxy these machines may use, so it is not built here.
 GO_TOOLS=(
