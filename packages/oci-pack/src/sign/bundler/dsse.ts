@@ -24,7 +24,13 @@ export async function createDsseBundle(payload: Uint8Array, payloadType: string,
   } catch (err) {
     throw signingFailure(err, 'signing failed');
   }
-  return new TextEncoder().encode(JSON.stringify(bundleToJSON(bundle)));
+  const json = bundleToJSON(bundle);
+  // sigstore-js copies the key hint into the DSSE keyid; DSSE verifiers
+  // (cosign, sigstore-go) then skip the signature unless the keyid equals
+  // their own key id. The hint stays in verificationMaterial; the keyid,
+  // which the signature does not cover, is left empty as cosign writes it.
+  for (const sig of json.dsseEnvelope?.signatures ?? []) sig.keyid = '';
+  return new TextEncoder().encode(JSON.stringify(json));
 }
 
 /** The exact bytes of a statement as signed (compact JSON). */
