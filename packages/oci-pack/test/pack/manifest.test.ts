@@ -6,6 +6,7 @@ import { computePackDigest } from '../../src/pack/digest.js';
 import { DEFAULT_LIMITS, limitsFromConfig, MINIMUM_LIMITS, resolveLimits } from '../../src/pack/limits.js';
 import { embeddedArtifacts, parseManifest, serializeManifest, validateArtifact, validateProvenance } from '../../src/pack/manifest.js';
 import { formatTimestamp, isValidDate, isValidTimestamp } from '../../src/pack/timestamp.js';
+import type { JsonValue } from '../../src/pack/json.js';
 import type { PackManifest } from '../../src/pack/types.js';
 import { sharedPath } from '../../../../test/harness/tools.js';
 
@@ -247,7 +248,7 @@ describe('validateArtifact and validateProvenance', () => {
     expect(codeOf(() => validateProvenance({ type: 'merged', merged_at: '2026-01-22T14:00:00Z', source_packs: [{ ...sp, manifest_digest: d('1') }] }))).toBe(
       'invalid_digest_format',
     );
-    const att = (a: Record<string, unknown>) => ({ type: 'merged', merged_at: '2026-01-22T14:00:00Z', source_packs: [{ ...sp, embedded_attestations: [a] }] });
+    const att = (a: Record<string, JsonValue>): JsonValue => ({ type: 'merged', merged_at: '2026-01-22T14:00:00Z', source_packs: [{ ...sp, embedded_attestations: [a] }] });
     expect(codeOf(() => validateProvenance(att({ verificationMaterial: {}, dsseEnvelope: {} })))).toBe('missing_media_type');
     expect(codeOf(() => validateProvenance(att({ mediaType: 'x', verificationMaterial: {}, dsseEnvelope: {} })))).toBe('invalid_media_type');
     expect(codeOf(() => validateProvenance(att({ mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', dsseEnvelope: {} })))).toBe(
