@@ -11,6 +11,7 @@
  * - tags are applied only after everything is stored: a failed copy
  *   leaves no tag behind.
  */
+import { Readable } from 'node:stream';
 import pLimit from 'p-limit';
 import type { Descriptor } from '../oci/descriptor.js';
 import { EpackError, UsageError } from '../error.js';
@@ -128,8 +129,7 @@ export async function copyGraph(src: Source, dst: Destination, root: Descriptor,
       await dst.mount(desc, options.mountFrom, () => src.fetch(desc, { signal, onProgress }), { signal });
       return;
     }
-    const content = await src.fetch(desc, { signal, onProgress });
-    await dst.push(desc, content, { signal });
+    await dst.push(desc, lazyContent(() => src.fetch(desc, { signal, onProgress })), { signal });
   };
 
   try {
@@ -181,6 +181,25 @@ async function copyReferrers(
     await Promise.all(next.map(copyNode));
     level = next;
   }
+}
+
+/**
+ * The source stream, opened only when the destination starts reading: a
+ * destination that first checks or mounts must not leave an open (and
+ * possibly failing) download behind.
+ */
+function lazyContent(open: () => Promise<Readable>): Readable {
+  return Readable.from(
+    (async function* () {
+      const source = await open();
+      try {
+        for await (const chunk of source as AsyncIterable<Uint8Array>) yield chunk;
+      } finally {
+        source.destroy();
+      }
+    })(),
+    { objectMode: false },
+  );
 }
 
 function firstError(err: unknown): unknown {

@@ -14,9 +14,9 @@
  * epack processes) never lose each other's entries. Layouts written by
  * other tools (oras, skopeo) are read as they are.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -26,7 +26,7 @@ import { EpackError, NotFoundError, UsageError } from '../error.js';
 import type { BlobResolver, Deleter, FetchOptions, GraphTarget, PushOptions, TagLister } from './types.js';
 import { isIndexType, isManifestType, parseManifest, referrerDescriptor, type ParsedManifest } from './graph.js';
 import { withFileLock } from './file-lock.js';
-import { DigestVerifier, parseDigest } from '../oci/digest.js';
+import { digestMismatchError, DigestVerifier, parseDigest, sizeMismatchError } from '../oci/digest.js';
 
 export const OCI_LAYOUT_FILE = 'oci-layout';
 export const OCI_LAYOUT_VERSION = '1.0.0';
@@ -75,14 +75,31 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, BlobReso
 
   async fetch(desc: Descriptor, options: FetchOptions = {}): Promise<Readable> {
     const file = this.blobPath(desc.digest);
-    const source = createReadStream(file);
-    await new Promise<void>((resolve, reject) => {
-      source.once('open', () => resolve());
-      source.once('error', (err) => reject(this.fsError(err, `${desc.digest}`)));
+    const handle = await open(file, 'r').catch((err: unknown) => {
+      throw this.fsError(err, desc.digest);
     });
-    const verifier = new DigestVerifier(desc, this.name, options.onProgress);
-    source.on('error', (err) => verifier.destroy(err));
-    return source.pipe(verifier);
+    // A generator: nothing is read, and no verification error can fire, until the consumer reads.
+    const where = this.name;
+    const { algorithm } = parseDigest(desc.digest);
+    async function* verified(): AsyncGenerator<Buffer> {
+      const hash = createHash(algorithm);
+      let seen = 0;
+      try {
+        for await (const chunk of handle.createReadStream({ autoClose: false }) as AsyncIterable<Buffer>) {
+          seen += chunk.byteLength;
+          if (seen > desc.size) throw sizeMismatchError(desc, seen, where);
+          hash.update(chunk);
+          options.onProgress?.(seen);
+          yield chunk;
+        }
+      } finally {
+        await handle.close().catch(() => undefined);
+      }
+      if (seen !== desc.size) throw sizeMismatchError(desc, seen, where);
+      const actual = `${algorithm}:${hash.digest('hex')}`;
+      if (actual !== desc.digest) throw digestMismatchError(desc, actual, where);
+    }
+    return Readable.from(verified(), { objectMode: false });
   }
 
   async exists(desc: Descriptor): Promise<boolean> {
