@@ -7,6 +7,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { hostile, sha256, startHostileRegistry, type HostileRegistry } from './hostile-registry.js';
 import { registryAvailable, startRegistry, type RunningRegistry } from './registries.js';
+import { fetchToken, parseChallenge } from './registry-http.js';
+import { startTokenServer, type TokenServer } from './token-server.js';
 
 const KIND = 'distribution2';
 
@@ -250,5 +252,38 @@ describe('hostile registry', () => {
     } finally {
       await tls.close();
     }
+  });
+});
+
+describe.skipIf(!registryAvailable(KIND, 'token'))('fault proxy in front of our token server', () => {
+  let ts: TokenServer;
+  let proxy: FaultProxy;
+  let reg: RunningRegistry;
+  const user = 'proxied-user';
+  const password = 'proxied-pass';
+  beforeAll(async () => {
+    ts = await startTokenServer({ users: { [user]: password }, service: 'proxied', issuer: 'proxied-issuer' });
+    proxy = await startFaultProxy(new URL(ts.realm).origin);
+    reg = (await startRegistry(KIND, { auth: 'token', username: user, password, tokenServer: ts, tokenRealm: `${proxy.url}/token` }))!;
+  });
+  afterAll(async () => {
+    await reg?.stop();
+    await proxy?.close();
+    await ts?.close();
+  });
+
+  it('advertises the proxied realm, and token faults are injected there', async () => {
+    const res = await fetch(`${reg.url}/v2/`);
+    const challenge = parseChallenge(res.headers.get('www-authenticate'));
+    expect(challenge?.params['realm']).toBe(`${proxy.url}/token`);
+    proxy.addRule({ path: /^\/token/, nth: 1, fault: { kind: 'status', status: 503 } });
+    const first = await fetchToken(reg, challenge!, 'repository:p:pull');
+    expect(first.status).toBe(503);
+    const second = await fetchToken(reg, challenge!, 'repository:p:pull');
+    expect(second.status).toBe(200);
+    const ping = await fetch(`${reg.url}/v2/`, { headers: { Authorization: `Bearer ${second.token}` } });
+    expect(ping.status).toBe(200);
+    expect(ts.requests).toHaveLength(1);
+    expect(proxy.requests.map((r) => r.status)).toEqual([503, 200]);
   });
 });

@@ -22,7 +22,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { freePort, registerCleanup, sleep, spawnManaged, stopAllManaged, type ManagedProcess } from './process.js';
-import { startTokenServer, type TokenServer } from './token-server.js';
+import { startTokenServer, type TokenServer, type TokenServerOptions } from './token-server.js';
 import { findTool, requireTool, type ToolName } from './tools.js';
 import { selfSignedEcCert } from './x509.js';
 
@@ -83,6 +83,16 @@ export interface StartOptions {
   password?: string;
   /** Serve https with a self-signed certificate for 127.0.0.1 and localhost. */
   tls?: boolean;
+  /** distribution token mode: lifetime and grants of the tokens our server issues. */
+  tokenOptions?: Pick<TokenServerOptions, 'expiresInSeconds' | 'authorize'>;
+  /**
+   * distribution token mode: use this token server (owned by the caller, not
+   * closed by stop()) instead of starting one; its users must include the
+   * registry's username/password.
+   */
+  tokenServer?: TokenServer;
+  /** distribution token mode: the realm the registry advertises, e.g. a fault proxy in front of the token server. */
+  tokenRealm?: string;
   /** How long to wait for `GET /v2/`; default 20 s. */
   readyTimeoutMs?: number;
 }
@@ -206,6 +216,7 @@ interface Setup {
   password: string;
   /** Certificate and key files when serving https. */
   tls?: { certFile: string; keyFile: string };
+  options: StartOptions;
 }
 
 interface Launch {
@@ -213,9 +224,11 @@ interface Launch {
   args: string[];
   tokenRealm?: string;
   tokenServer?: TokenServer;
+  /** Whether stop() closes the token server (we started it). */
+  ownsTokenServer?: boolean;
 }
 
-async function prepareDistribution({ binary, kind, auth, dir, port, user, password, tls }: Setup): Promise<Launch> {
+async function prepareDistribution({ binary, kind, auth, dir, port, user, password, tls, options }: Setup): Promise<Launch> {
   const tlsPem = tls ? { certPem: readFileSync(tls.certFile, 'utf8'), keyPem: readFileSync(tls.keyFile, 'utf8') } : undefined;
   const config: Record<string, unknown> = {
     version: '0.1',
@@ -236,24 +249,29 @@ async function prepareDistribution({ binary, kind, auth, dir, port, user, passwo
     writeFileSync(path.join(dir, 'htpasswd'), `${await bcryptLine(user, password)}\n`);
     config['auth'] = { htpasswd: { realm: 'epack-test', path: path.join(dir, 'htpasswd') } };
   } else if (auth === 'token') {
-    const tokenServer = await startTokenServer({
-      users: { [user]: password },
-      service: `epack-test-${kind}`,
-      issuer: 'epack-test-token-issuer',
-      // An https registry gets an https realm: clients must refuse a downgrade.
-      ...(tlsPem ? { tls: tlsPem } : {}),
-    });
+    const tokenServer =
+      options.tokenServer ??
+      (await startTokenServer({
+        users: { [user]: password },
+        service: `epack-test-${kind}`,
+        issuer: 'epack-test-token-issuer',
+        ...options.tokenOptions,
+        // An https registry gets an https realm: clients must refuse a downgrade.
+        ...(tlsPem ? { tls: tlsPem } : {}),
+      }));
+    const realm = options.tokenRealm ?? tokenServer.realm;
     writeFileSync(path.join(dir, 'token-ca.pem'), tokenServer.certificatePem);
     config['auth'] = {
       token: {
-        realm: tokenServer.realm,
+        realm,
         service: tokenServer.service,
         issuer: tokenServer.issuer,
         rootcertbundle: path.join(dir, 'token-ca.pem'),
       },
     };
-    launch.tokenRealm = tokenServer.realm;
+    launch.tokenRealm = realm;
     launch.tokenServer = tokenServer;
+    if (!options.tokenServer) launch.ownsTokenServer = true;
   }
   // JSON is YAML: both registries read it as their config file.
   writeFileSync(path.join(dir, 'config.yml'), JSON.stringify(config, null, 2));
@@ -322,7 +340,7 @@ export async function startRegistry(kind: RegistryKind, options: StartOptions = 
     let launch: Launch | undefined;
     let proc: ManagedProcess | undefined;
     let certificatePem: string | undefined;
-    const setup: Setup = { binary, kind, auth, dir, port, user: username ?? '', password: password ?? '' };
+    const setup: Setup = { binary, kind, auth, dir, port, user: username ?? '', password: password ?? '', options };
     if (options.tls) {
       const cert = selfSignedEcCert(`epack test ${kind}`, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
       certificatePem = cert.pem;
@@ -337,7 +355,7 @@ export async function startRegistry(kind: RegistryKind, options: StartOptions = 
     } catch (err) {
       const log = proc?.log() ?? '';
       await proc?.stop();
-      await launch?.tokenServer?.close();
+      if (launch?.ownsTokenServer) await launch.tokenServer?.close();
       rmSync(dir, { recursive: true, force: true });
       lastError = new Error(`${kind}/${auth} on ${host} failed to start: ${err instanceof Error ? err.message : String(err)}\n--- registry log ---\n${log.slice(-4000)}`);
       if (/address already in use|bind/i.test(log)) continue;
@@ -348,6 +366,7 @@ export async function startRegistry(kind: RegistryKind, options: StartOptions = 
     registerCleanup(proc, dir);
     const managed = proc;
     const tokenServer = launch.tokenServer;
+    const ownsTokenServer = launch.ownsTokenServer === true;
     const reg: RunningRegistry = {
       kind,
       auth,
@@ -363,7 +382,7 @@ export async function startRegistry(kind: RegistryKind, options: StartOptions = 
       stop: async () => {
         running.delete(reg);
         await managed.stop();
-        await tokenServer?.close();
+        if (ownsTokenServer) await tokenServer?.close();
       },
     };
     if (username !== undefined) reg.username = username;
