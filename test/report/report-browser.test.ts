@@ -6,14 +6,15 @@
  * violation (light and dark scheme). Screenshots go to .tmp/report-screenshots/.
  */
 import { createRequire } from 'node:module';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../packages/oci-pack/src/report/index.js';
-import { fakePack, sampleArtifacts } from '../../packages/oci-pack/test/report/fake-pack.js';
+import { buildPack, openPack, rewritePackWithAttestation } from '../../packages/oci-pack/src/pack/index.js';
+import { sampleArtifacts } from '../../packages/oci-pack/test/report/fake-pack.js';
 import { REPO_ROOT, requireTool, sharedPath } from '../harness/tools.js';
 
 const SUITE = 'report browser tests';
@@ -22,6 +23,22 @@ const samples = sharedPath('samples', 'real-world');
 const d = chromiumPath && samples ? describe : describe.skip;
 const SCREENSHOTS = path.join(REPO_ROOT, '.tmp', 'report-screenshots');
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Sample file -> path in the pack. */
+const SAMPLE_FILES: [string, string][] = [
+  ['syft-0.83.0-kong-atc-router.spdx.json', 'sbom/atc-router.spdx.json'],
+  ['bitnami-postgresql-17.2.0.spdx.json', 'sbom/postgresql.spdx.json'],
+  ['cyclonedx-npm-bundled-deps.cdx15.cdx.json', 'sbom/npm-bundled.cdx.json'],
+  ['trivy-npm.cdx16.cdx.json', 'sbom/trivy-npm.cdx.json'],
+  ['trivy-alpine-310.sarif', 'scans/trivy-alpine.sarif'],
+  ['codeql-2.25.5-windows-drivers-IrqlTooHigh.sarif', 'scans/codeql-irql.sarif'],
+  ['dorny-jest.junit.xml', 'tests/jest.junit.xml'],
+  ['dorny-pulsar-surefire.junit.xml', 'tests/pulsar.junit.xml'],
+  ['go-licenses-complex.csv', 'licenses/go-licenses.csv'],
+  ['slsa-github-generator-v2.0.0-generic.intoto.jsonl', 'provenance/slsa-generic.intoto.jsonl'],
+  ['bcr-rules_lint-v1.3.1-provenance.sigstore.json', 'provenance/rules_lint.sigstore.json'],
+  ['dorny-mocha-groups.png', 'screenshots/mocha-groups.png'],
+];
 
 interface AxeViolation {
   id: string;
@@ -40,19 +57,34 @@ d(SUITE, () => {
   beforeAll(async () => {
     mkdirSync(path.join(REPO_ROOT, '.tmp'), { recursive: true });
     dir = await mkdtemp(path.join(REPO_ROOT, '.tmp', 'report-browser-'));
-    const bundle = readFileSync(path.join(samples!, 'bcr-rules_lint-v1.3.1-provenance.sigstore.json'));
+    // Real packs, built from the samples by the pack builder and opened by the pack reader.
     const artifacts = sampleArtifacts(samples!);
-    const previous = fakePack({
-      generatedAt: '2026-10-01T00:00:00Z',
-      artifacts: artifacts.filter((a) => !a.path.endsWith('.png')).map((a) => (a.path.includes('pulsar') ? { ...a, bytes: artifacts.find((x) => x.path.includes('jest'))!.bytes } : a)),
-    });
-    const pack = fakePack({ artifacts, attestations: { 'attestations/release.sigstore.json': bundle } });
-    const written = await writeReport(dir, pack, {
-      previous,
-      packArgument: 'evidence.epack',
-      reference: `ghcr.io/acme/evidence@sha256:${'a'.repeat(64)}`,
-      generator: 'epack (test)',
-    });
+    const byName = (needle: string) => artifacts.find((a) => a.path.includes(needle))!;
+    const mappings = SAMPLE_FILES.map(([file, dest]) => `${path.join(samples!, file)}:${dest}`);
+    const packFile = path.join(dir, 'evidence.epack');
+    await buildPack({ out: packFile, stream: 'acme/prod/evidence', sources: ['github-actions@1.0'], mappings, generatedAt: '2026-11-20T10:00:00Z' });
+    await rewritePackWithAttestation(packFile, 'release.sigstore.json', readFileSync(path.join(samples!, 'bcr-rules_lint-v1.3.1-provenance.sigstore.json')));
+    // The previous pack: no screenshot, and the jest report where the Surefire one is now.
+    const previousDir = path.join(dir, 'previous');
+    mkdirSync(previousDir);
+    writeFileSync(path.join(previousDir, 'pulsar.junit.xml'), byName('jest').bytes);
+    const previousMappings = mappings.filter((m) => !m.endsWith('.png') && !m.includes('pulsar')).concat(`${path.join(previousDir, 'pulsar.junit.xml')}:tests/pulsar.junit.xml`);
+    const previousFile = path.join(dir, 'previous.epack');
+    await buildPack({ out: previousFile, stream: 'acme/prod/evidence', sources: ['github-actions@0.9'], mappings: previousMappings, generatedAt: '2026-10-01T00:00:00Z' });
+    const pack = await openPack(packFile);
+    const previous = await openPack(previousFile);
+    let written;
+    try {
+      written = await writeReport(path.join(dir, 'report'), pack, {
+        previous,
+        packArgument: 'evidence.epack',
+        reference: `ghcr.io/acme/evidence@sha256:${'a'.repeat(64)}`,
+        generator: 'epack (test)',
+      });
+    } finally {
+      await pack.close();
+      await previous.close();
+    }
     url = pathToFileURL(written.path).href;
     browser = await chromium.launch({
       executablePath: chromiumPath!,
@@ -91,25 +123,52 @@ d(SUITE, () => {
 
   it('shows the numbers of the inputs, with no console error and no network request', async () => {
     const page = await open(1280);
-    const shown = await page.$$eval('[data-metric]', (els) => els.map((e) => [e.getAttribute('data-metric')!, e.textContent!.replace(/,/g, '')]));
-    const metric = (name: string) => shown.filter(([k]) => k === name).map(([, v]) => Number(v));
+    // data-metric values per artifact path (as shown in the artifact's "Path" row), and the pack's own.
+    const shown = await page.evaluate(() => {
+      const out: Record<string, Record<string, number[]>> = {};
+      const collect = (root: Element, key: string) => {
+        out[key] ??= {};
+        for (const e of root.querySelectorAll('[data-metric]')) {
+          ((out[key] ??= {})[e.getAttribute('data-metric')!] ??= []).push(Number(e.textContent!.replace(/,/g, '')));
+        }
+      };
+      for (const article of document.querySelectorAll('article.artifact')) collect(article, article.querySelector('dd code')!.textContent!);
+      collect(document.querySelector('#overview')!, 'overview');
+      collect(document.querySelector('#changes')!, 'changes');
+      return out;
+    });
+    const metric = (dest: string, name: string) => shown[`artifacts/${dest}`]?.[name];
     const json = (name: string): any => JSON.parse(readFileSync(path.join(samples!, name), 'utf8'));
-    const xml = (name: string) => readFileSync(path.join(samples!, name), 'utf8');
-    const count = (text: string, re: RegExp) => (text.match(re) ?? []).length;
+    const text = (name: string) => readFileSync(path.join(samples!, name), 'utf8');
+    const count = (t: string, re: RegExp) => [(t.match(re) ?? []).length];
 
-    expect(metric('spdx.packages')).toEqual([json('syft-0.83.0-kong-atc-router.spdx.json').packages.length, json('bitnami-postgresql-17.2.0.spdx.json').packages.length]);
-    expect(metric('cyclonedx.components')).toEqual([json('cyclonedx-npm-bundled-deps.cdx15.cdx.json').components.length, json('trivy-npm.cdx16.cdx.json').components.length]);
-    expect(metric('cyclonedx.vulnerabilities')).toEqual([0, json('trivy-npm.cdx16.cdx.json').vulnerabilities.length]);
-    expect(metric('sarif.results')).toEqual([json('trivy-alpine-310.sarif').runs[0].results.length, json('codeql-2.25.5-windows-drivers-IrqlTooHigh.sarif').runs[0].results.length]);
-    const jest = xml('dorny-jest.junit.xml');
-    const pulsar = xml('dorny-pulsar-surefire.junit.xml');
-    expect(metric('junit.tests')).toEqual([count(jest, /<testcase\b/g), count(pulsar, /<testcase\b/g)]);
-    expect(metric('junit.failures')).toEqual([count(jest, /<failure\b/g), count(pulsar, /<failure\b/g)]);
-    expect(metric('junit.skipped')).toEqual([count(jest, /<skipped\b/g), count(pulsar, /<skipped\b/g)]);
-    expect(metric('csv.records')).toEqual([xml('go-licenses-complex.csv').split('\n').filter((l) => l.trim()).length]);
-    expect(metric('pack.artifacts')).toEqual([12]);
-    expect(metric('changes.added')).toEqual([1]);
-    expect(metric('changes.changed')).toEqual([1]);
+    expect(Object.keys(shown).filter((k) => k.startsWith('artifacts/')).sort()).toEqual(SAMPLE_FILES.map(([, dest]) => `artifacts/${dest}`).sort());
+    expect(metric('sbom/atc-router.spdx.json', 'spdx.packages')).toEqual([json('syft-0.83.0-kong-atc-router.spdx.json').packages.length]);
+    expect(metric('sbom/atc-router.spdx.json', 'spdx.relationships')).toEqual([json('syft-0.83.0-kong-atc-router.spdx.json').relationships.length]);
+    expect(metric('sbom/postgresql.spdx.json', 'spdx.packages')).toEqual([json('bitnami-postgresql-17.2.0.spdx.json').packages.length]);
+    expect(metric('sbom/npm-bundled.cdx.json', 'cyclonedx.components')).toEqual([json('cyclonedx-npm-bundled-deps.cdx15.cdx.json').components.length]);
+    expect(metric('sbom/trivy-npm.cdx.json', 'cyclonedx.components')).toEqual([json('trivy-npm.cdx16.cdx.json').components.length]);
+    expect(metric('sbom/trivy-npm.cdx.json', 'cyclonedx.vulnerabilities')).toEqual([json('trivy-npm.cdx16.cdx.json').vulnerabilities.length]);
+    expect(metric('scans/trivy-alpine.sarif', 'sarif.results')).toEqual([json('trivy-alpine-310.sarif').runs[0].results.length]);
+    expect(metric('scans/trivy-alpine.sarif', 'sarif.level.warning')).toEqual([json('trivy-alpine-310.sarif').runs[0].results.filter((r: any) => r.level === 'warning').length]);
+    expect(metric('scans/codeql-irql.sarif', 'sarif.results')).toEqual([json('codeql-2.25.5-windows-drivers-IrqlTooHigh.sarif').runs[0].results.length]);
+    for (const [file, dest] of [['dorny-jest.junit.xml', 'tests/jest.junit.xml'], ['dorny-pulsar-surefire.junit.xml', 'tests/pulsar.junit.xml']] as const) {
+      expect(metric(dest, 'junit.tests'), dest).toEqual(count(text(file), /<testcase\b/g));
+      expect(metric(dest, 'junit.failures'), dest).toEqual(count(text(file), /<failure\b/g));
+      expect(metric(dest, 'junit.errors'), dest).toEqual(count(text(file), /<error\b/g));
+      expect(metric(dest, 'junit.skipped'), dest).toEqual(count(text(file), /<skipped\b/g));
+    }
+    expect(metric('licenses/go-licenses.csv', 'csv.records')).toEqual([text('go-licenses-complex.csv').split('\n').filter((l) => l.trim()).length]);
+    expect(metric('provenance/slsa-generic.intoto.jsonl', 'provenance.subjects')).toEqual([
+      JSON.parse(Buffer.from(JSON.parse(text('slsa-github-generator-v2.0.0-generic.intoto.jsonl')).payload, 'base64').toString()).subject.length,
+    ]);
+    expect(shown['overview']!['pack.artifacts']).toEqual([SAMPLE_FILES.length]);
+    expect(shown['changes']).toMatchObject({ 'changes.added': [1], 'changes.changed': [1], 'changes.removed': [0], 'changes.unchanged': [SAMPLE_FILES.length - 2] });
+    // The signer the attestation claims, and the command to verify it.
+    const signatures = await page.textContent('#signatures');
+    expect(signatures).toContain('https://github.com/bazel-contrib/.github/.github/workflows/release_ruleset.yaml@refs/tags/v7.1.0');
+    expect(signatures).toContain('188622791');
+    expect(signatures).toContain('epack verify evidence.epack --issuer https://token.actions.githubusercontent.com --subject https://github.com/bazel-contrib/');
 
     const img = await page.$eval('figure img', (e) => ({ w: (e as HTMLImageElement).naturalWidth, h: (e as HTMLImageElement).naturalHeight }));
     expect(img).toEqual({ w: 797, h: 582 });
@@ -123,13 +182,16 @@ d(SUITE, () => {
     const page = await open(1280);
     const links = await page.$$eval('a[href]', (els) => els.length);
     expect(links).toBeGreaterThan(15);
-    const reached: number[] = [];
-    for (let i = 0; i < links + 40; i++) {
-      await page.keyboard.press('Tab');
-      const index = await page.evaluate(() => [...document.querySelectorAll('a[href]')].indexOf(document.activeElement as Element));
-      if (index >= 0 && !reached.includes(index)) reached.push(index);
-      if (reached.length === links) break;
-    }
+    // Record every element that receives focus, then tab through the page.
+    await page.evaluate(() => {
+      const w = window as unknown as { reached: number[] };
+      w.reached = [];
+      const all = [...document.querySelectorAll('a[href]')];
+      document.addEventListener('focusin', (e) => w.reached.push(all.indexOf(e.target as Element)));
+    });
+    for (let i = 0; i < links + 10; i++) await page.keyboard.press('Tab');
+    const order = await page.evaluate(() => (window as unknown as { reached: number[] }).reached);
+    const reached = order.filter((x, i) => x >= 0 && order.indexOf(x) === i);
     expect(reached).toEqual([...Array(links).keys()]);
     await page.close();
     // The skip link comes first and moves focus to the main content.
@@ -157,14 +219,15 @@ d(SUITE, () => {
   });
 
   it('has no axe-core WCAG 2.1 A/AA violations, in the light and the dark scheme', async () => {
-    for (const scheme of ['light', 'dark'] as const) {
-      const page = await open(1280, scheme);
-      expect(await axe(page), scheme).toEqual([]);
-      if (scheme === 'dark') await page.screenshot({ path: path.join(SCREENSHOTS, 'report-dark.png') });
-      await page.setViewportSize({ width: 375, height: 900 });
-      expect(await axe(page), `${scheme} 375px`).toEqual([]);
-      await page.close();
-    }
+    const light = await open(1280);
+    expect(await axe(light), 'light').toEqual([]);
+    await light.setViewportSize({ width: 375, height: 900 });
+    expect(await axe(light), 'light, 375px').toEqual([]);
+    await light.close();
+    const dark = await open(1280, 'dark');
+    expect(await axe(dark), 'dark').toEqual([]);
+    await dark.screenshot({ path: path.join(SCREENSHOTS, 'report-dark.png') });
+    await dark.close();
     expect(consoleErrors).toEqual([]);
     expect(requests).toEqual([]);
   });

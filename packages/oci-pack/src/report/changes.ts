@@ -1,5 +1,6 @@
 /** "What changed since": artifacts added, removed and changed against a previous pack. */
-import type { EmbeddedArtifact, PackReader } from '../pack/types.js';
+import { diffPacks } from '../pack/diff.js';
+import type { PackReader, PackSource } from '../pack/types.js';
 import type { ArtifactSummary } from './summarize/types.js';
 import type { ArtifactChange, ReportChanges } from './types.js';
 
@@ -45,45 +46,30 @@ export function compareMetrics(before: ArtifactSummary, after: ArtifactSummary):
   return a.map((m, i) => ({ label: m.label, before: m.value, after: b[i]!.value }));
 }
 
-const entry = (a: EmbeddedArtifact) => ({ digest: a.digest, size: a.size });
+function versionOf(source: PackSource): string {
+  return typeof source.version === 'string' ? source.version : '';
+}
 
-/** Compares manifests only; metrics of changed artifacts are added by the caller. */
+/** The pack diff (src/pack/diff.ts) in the report's terms; metrics of changed artifacts are added by the caller. */
 export function compareManifests(previous: PackReader, current: PackReader): ReportChanges {
-  const before = new Map(previous.artifacts.map((a) => [a.path, a]));
-  const after = new Map(current.artifacts.map((a) => [a.path, a]));
-  const changes: ReportChanges = {
+  const diff = diffPacks(previous, current);
+  const side = (a: { digest: string; size: number }) => ({ digest: a.digest, size: a.size });
+  return {
     previous: {
-      stream: previous.manifest.stream,
-      generatedAt: previous.manifest.generated_at,
-      packDigest: previous.manifest.pack_digest,
+      stream: diff.a.stream,
+      generatedAt: diff.a.generated_at,
+      packDigest: diff.a.pack_digest,
       manifestDigest: previous.manifestDigest,
     },
-    added: [],
-    removed: [],
-    changed: [],
-    unchanged: 0,
-    sources: [],
-    streamChanged: previous.manifest.stream !== current.manifest.stream,
+    added: diff.added.map((a) => ({ path: a.path, after: side(a) })),
+    removed: diff.removed.map((a) => ({ path: a.path, before: side(a) })),
+    changed: diff.changed.map((c) => ({ path: c.path, before: side(c.from), after: side(c.to), fields: c.fields })),
+    unchanged: diff.unchanged,
+    sources: [
+      ...diff.sources.changed.map((c) => ({ name: c.name, before: versionOf(c.from), after: versionOf(c.to) })),
+      ...diff.sources.added.map((s) => ({ name: s.name, after: versionOf(s) })),
+      ...diff.sources.removed.map((s) => ({ name: s.name, before: versionOf(s) })),
+    ],
+    streamChanged: diff.streamChanged,
   };
-  for (const [path, a] of after) {
-    const b = before.get(path);
-    if (!b) changes.added.push({ path, after: entry(a) });
-    else if (b.digest !== a.digest || b.size !== a.size) changes.changed.push({ path, before: entry(b), after: entry(a) });
-    else changes.unchanged++;
-  }
-  for (const [path, b] of before) if (!after.has(path)) changes.removed.push({ path, before: entry(b) });
-  const byPath = (x: ArtifactChange, y: ArtifactChange) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0);
-  changes.added.sort(byPath);
-  changes.removed.sort(byPath);
-  changes.changed.sort(byPath);
-
-  const version = (s: { version?: string }) => (typeof s.version === 'string' ? s.version : '');
-  const sourcesBefore = new Map(previous.manifest.sources.map((s) => [s.name, version(s)]));
-  const sourcesAfter = new Map(current.manifest.sources.map((s) => [s.name, version(s)]));
-  for (const [name, v] of sourcesAfter) {
-    if (!sourcesBefore.has(name)) changes.sources.push({ name, after: v });
-    else if (sourcesBefore.get(name) !== v) changes.sources.push({ name, before: sourcesBefore.get(name)!, after: v });
-  }
-  for (const [name, v] of sourcesBefore) if (!sourcesAfter.has(name)) changes.sources.push({ name, before: v });
-  return changes;
 }

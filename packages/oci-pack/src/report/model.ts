@@ -104,7 +104,7 @@ export async function buildReportModel(pack: PackReader, options: ReportOptions 
     for (const change of changes.changed) {
       const before = previous.artifacts.find((a) => a.path === change.path);
       const after = current.get(change.path);
-      if (!before || !after) continue;
+      if (!before || !after || change.before?.digest === change.after?.digest) continue;
       const summary = await summarizeArtifact(before, () => previous.openArtifact(before.path), { maxInlineImageBytes: 0 });
       const metrics = compareMetrics(summary, after.summary);
       if (metrics?.length) change.metrics = metrics;

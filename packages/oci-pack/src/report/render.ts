@@ -144,7 +144,7 @@ function changeRows(label: string, list: ReportChanges['added']): Raw {
     (c) => html`<tr><th scope="row"><code>${c.path}</code></th>
 <td data-label="Before">${c.before ? html`<code>${shortDigest(c.before.digest)}</code> ${formatBytes(c.before.size)}` : '—'}</td>
 <td data-label="After">${c.after ? html`<code>${shortDigest(c.after.digest)}</code> ${formatBytes(c.after.size)}` : '—'}</td>
-<td data-label="Key figures">${c.metrics?.length ? html`<ul>${c.metrics.map((x) => html`<li>${x.label}: ${formatCount(x.before)} → ${formatCount(x.after)}</li>`)}</ul>` : '—'}</td></tr>`,
+<td data-label="Key figures">${c.metrics?.length ? html`<ul>${c.metrics.map((x) => html`<li>${x.label}: ${formatCount(x.before)} → ${formatCount(x.after)}</li>`)}</ul>` : c.fields && !c.fields.includes('digest') ? `changed: ${c.fields.join(', ')}` : '—'}</td></tr>`,
   )}</tbody></table>`;
 }
 

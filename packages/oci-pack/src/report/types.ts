@@ -60,6 +60,8 @@ export interface ArtifactChange {
   path: string;
   before?: { digest: string; size: number };
   after?: { digest: string; size: number };
+  /** Manifest fields that differ (digest, size, content_type, description, ...). */
+  fields?: string[];
   /** Key figures before and after, for changed artifacts of the same kind. */
   metrics?: { label: string; before: number; after: number }[];
 }
