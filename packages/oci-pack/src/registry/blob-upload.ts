@@ -150,7 +150,9 @@ function withDigest(location: URL, digest: string): URL {
 async function uploadMonolithic(desc: Descriptor, source: BlobSource, ctx: UploadContext, session: Session): Promise<void> {
   const body: BodySource = {
     length: desc.size,
-    replayable: false, // the session may be spent after a failure: uploadBlob starts over instead
+    // A 429/5xx answer may be retried on the same session; a broken connection starts the upload over (uploadBlob).
+    replayable: source.replayable,
+    replayAfterReset: false,
     open: async () => {
       const content = await source.open();
       if (content instanceof Uint8Array) return content;

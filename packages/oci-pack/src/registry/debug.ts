@@ -15,6 +15,7 @@ export function redactHeader(name: string, value: string): string {
     // Keep the scheme ("Bearer ***") for diagnosis.
     return lower.endsWith('authorization') && space > 0 && space < 16 ? `${value.slice(0, space)} ${REDACTED}` : REDACTED;
   }
+  if (lower === 'location' || lower === 'link' || lower === 'content-location') return redactQuery(value);
   return value;
 }
 
@@ -33,6 +34,11 @@ export function redactUrl(url: URL | string): string {
     if (SECRET_QUERY.test(key)) u.searchParams.set(key, REDACTED);
   }
   return u.toString();
+}
+
+/** Redacts secret-looking query parameters in a (possibly relative) URL or header value. */
+export function redactQuery(value: string): string {
+  return value.replace(/([?&;])([^=&#\s<>]+)=([^&#\s<>]*)/g, (whole, sep: string, key: string) => (SECRET_QUERY.test(key) ? `${sep}${key}=${REDACTED}` : whole));
 }
 
 /** The URL without query or credentials, for error messages. */

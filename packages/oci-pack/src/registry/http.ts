@@ -17,6 +17,12 @@ export interface BodySource {
   length: number;
   /** False for a one-shot stream: the request is then never retried after it was sent. */
   replayable: boolean;
+  /**
+   * Whether a connection failure mid-request may be retried by sending the
+   * body again (default: `replayable`). Upload PUTs say no: the session may
+   * hold part of the body, so the whole upload starts over instead.
+   */
+  replayAfterReset?: boolean;
 }
 
 export type RequestBody = Uint8Array | BodySource;
@@ -122,7 +128,7 @@ export class Transport {
       } catch (err) {
         if (req.signal?.aborted) throw req.signal.reason ?? err;
         if (err instanceof EpackError) throw err;
-        const replayable = body === undefined || body instanceof Uint8Array || body.replayable;
+        const replayable = body === undefined || body instanceof Uint8Array || (body.replayAfterReset ?? body.replayable);
         const delay = isRetryableNetworkError(err) && replayable ? nextDelay(this.options.retry, attempt, started, undefined) : undefined;
         this.debug(`! ${method} ${redactUrl(url)} ${errorCode(err) ?? 'error'}${delay === undefined ? '' : `, retry in ${delay} ms`}`);
         if (delay === undefined) throw networkError(req.what, url, err);

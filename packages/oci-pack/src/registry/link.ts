@@ -22,3 +22,19 @@ export function nextLink(header: string | undefined, base: URL, what: string): U
   }
   return undefined;
 }
+
+/** Guards a pagination loop: a bounded page count and no page twice. */
+export class PageGuard {
+  private readonly seen = new Set<string>();
+  constructor(
+    private readonly what: string,
+    private readonly maxPages: number,
+  ) {}
+
+  visit(url: URL): void {
+    const key = url.toString();
+    if (this.seen.has(key)) throw new RegistryError('invalid_response', `${this.what}: the registry's pagination loops back to a page it already sent`);
+    this.seen.add(key);
+    if (this.seen.size > this.maxPages) throw new RegistryError('invalid_response', `${this.what}: more than ${this.maxPages} pages; giving up`);
+  }
+}

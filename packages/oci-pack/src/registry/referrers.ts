@@ -15,7 +15,9 @@ import { EpackError, RegistryError } from '../error.js';
 import { errorForResponse, parseErrorBody } from './errors.js';
 import { readBytes, readText, type Transport } from './http.js';
 import { getManifest, putManifest, type FetchedManifest, type ManifestContext } from './manifests.js';
-import { nextLink } from './link.js';
+import { nextLink, PageGuard } from './link.js';
+
+const MAX_REFERRER_PAGES = 256;
 import type { ReferrersMode } from './options.js';
 import { sleep } from './retry.js';
 
@@ -101,12 +103,15 @@ export class Referrers {
     if (this.apiSupported !== false) {
       const url = this.ctx.referrersUrl(subject.digest);
       if (artifactType) url.searchParams.set('artifactType', artifactType);
+      const guard = new PageGuard(`GET referrers ${this.ctx.name}`, MAX_REFERRER_PAGES);
+      guard.visit(url);
       let page = await this.apiPage(url, artifactType, signal, this.apiSupported === undefined);
       if (page.supported) {
         for (;;) {
           if (!page.supported) break;
           for (const d of page.manifests) if (page.filtered || !artifactType || d.artifactType === artifactType) yield d;
           if (!page.next) return;
+          guard.visit(page.next);
           page = await this.apiPage(page.next, artifactType, signal, false);
         }
         return;

@@ -14,7 +14,7 @@ import { sourceFromContent, sourceFromOpener, startUpload, uploadBlob, type Blob
 import type { RegistryClient } from './client.js';
 import { errorForResponse } from './errors.js';
 import { readBytes, readText } from './http.js';
-import { nextLink } from './link.js';
+import { nextLink, PageGuard } from './link.js';
 import { getManifest, headManifest, isManifestMediaType, putManifest, type FetchedManifest, type ManifestContext } from './manifests.js';
 import { referrerDescriptor, Referrers, subjectOf } from './referrers.js';
 
@@ -216,7 +216,9 @@ export class Repository implements GraphTarget, TagLister, Deleter, Mounter, Ref
     let url: URL | undefined = this.url('tags/list');
     if (options.pageSize !== undefined) url.searchParams.set('n', String(options.pageSize));
     if (options.last !== undefined) url.searchParams.set('last', options.last);
+    const guard = new PageGuard(`GET tags ${this.name}`, 10_000);
     while (url) {
+      guard.visit(url);
       const what = `GET tags ${this.name}`;
       const res = await this.client.transport.send({ method: 'GET', url, headers: { accept: 'application/json' }, scopes: this.pullScopes, signal: options.signal, what });
       if (res.status !== 200) {

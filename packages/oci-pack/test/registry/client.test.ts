@@ -109,6 +109,26 @@ describe.each(registryMatrix())('$kind/$auth', ({ kind, auth }) => {
     expect(tags).toEqual(expect.arrayContaining(['v1', 'v2']));
   });
 
+  it.runIf(kind === 'distribution3' || kind === 'olareg')('paginates tags in order with Link', async (ctx) => {
+    if (!reg) return ctx.skip();
+    const repo = client.repository('acme/paged');
+    await repo.push(emptyConfig, EMPTY_JSON);
+    const m = manifest([]);
+    for (const t of ['t1', 't2', 't3', 't4', 't5']) await repo.pushReference(m.desc, m.bytes, t);
+    expect(await collect(repo.tags({ pageSize: 2 }))).toEqual(['t1', 't2', 't3', 't4', 't5']);
+    expect(await collect(repo.tags({ last: 't3', pageSize: 1 }))).toEqual(['t4', 't5']);
+  });
+
+  it.runIf(kind === 'distribution2')('explains refused deletes, deletes where allowed', async (ctx) => {
+    if (!reg) return ctx.skip();
+    const repo = client.repository('acme/del');
+    await repo.push(emptyConfig, EMPTY_JSON);
+    const m = manifest([], { annotations: { del: '1' } });
+    await repo.pushReference(m.desc, m.bytes, 'gone');
+    await repo.delete(m.desc);
+    await expect(repo.resolve(m.desc.digest)).rejects.toMatchObject({ kind: 'not_found' });
+  });
+
   it('maps missing things to NotFoundError', async (ctx) => {
     if (!reg) return ctx.skip();
     const repo = client.repository('acme/does-not-exist');
