@@ -68,7 +68,6 @@ const RELATED_CODES: Record<string, string[]> = {
   hardlink: ['zip_special_file'],
   invalid_number: ['invalid_json'],
   invalid_digest_format: ['invalid_digest'],
-  extra_artifact_not_in_manifest: ['extra_artifact'],
 };
 
 export function errorCodes(err: unknown): ConformanceError[] {

@@ -176,10 +176,9 @@ export function checkEntryType(name: string, type: UnixFileType | 'hardlink' | u
 
 /**
  * Below this many uncompressed bytes an entry cannot be a meaningful bomb,
- * so small, highly repetitive files are not rejected (same floor as the
- * ZIP reader's RATIO_CHECK_FLOOR).
+ * so small, highly repetitive files (a few KB of spaces) are not rejected.
  */
-export const COMPRESSION_RATIO_GRACE_BYTES = 1024 * 1024;
+export const COMPRESSION_RATIO_GRACE_BYTES = 64 * 1024;
 
 /** Throws `compression_bomb` (the runner spec's `zip_bomb`) when uncompressed/compressed exceeds the ratio limit. */
 export function checkCompressionRatio(name: string, compressedSize: number, uncompressedSize: number, maxRatio: number): void {
@@ -200,7 +199,7 @@ export interface PackEntry {
  * the manifest's embedded artifacts: `duplicate_path` (byte-equal names, or
  * file names colliding on Windows), `missing_manifest`, `manifest_not_at_root`,
  * `missing_artifacts_directory`, `missing_embedded_artifact`,
- * `extra_artifact_not_in_manifest`, plus every per-name code of classifyEntryName.
+ * `unlisted_artifact` (the vectors' `extra_artifact_not_in_manifest`), plus every per-name code of classifyEntryName.
  * Returns the sorted attestation paths.
  */
 export function checkPackStructure(entries: readonly (PackEntry | string)[], artifacts?: readonly Pick<EmbeddedArtifact, 'path'>[]): string[] {
@@ -242,8 +241,8 @@ export function checkPackStructure(entries: readonly (PackEntry | string)[], art
     }
     const extra = artifactFiles.filter((p) => !listed.has(p));
     if (extra.length > 0) {
-      throw new PackError('extra_artifact_not_in_manifest', `the archive has file(s) under artifacts/ the manifest does not list: ${extra.join(', ')}`, {
-        details: { paths: extra },
+      throw new PackError('unlisted_artifact', `the archive has file(s) under artifacts/ the manifest does not list: ${extra.join(', ')}`, {
+        details: { paths: extra, reason: 'extra_artifact_not_in_manifest' },
       });
     }
   }

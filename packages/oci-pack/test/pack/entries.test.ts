@@ -136,7 +136,7 @@ describe('checkPackStructure', () => {
     [['manifest.json', 'artifacts/', 'LICENSE'], undefined, 'extra_top_level_entry'],
     [['manifest.json', 'artifacts/'], [{ path: 'artifacts/a.json' }], 'missing_embedded_artifact'],
     [['manifest.json', 'artifacts/data.json'], [{ path: 'artifacts/Data.json' }], 'missing_embedded_artifact'],
-    [['manifest.json', 'artifacts/a.json', 'artifacts/b.json'], [{ path: 'artifacts/a.json' }], 'extra_artifact_not_in_manifest'],
+    [['manifest.json', 'artifacts/a.json', 'artifacts/b.json'], [{ path: 'artifacts/a.json' }], 'unlisted_artifact'],
   ])('%j with %j -> %s', (entries, artifacts, code) => {
     expect(codeOf(() => checkPackStructure(entries, artifacts))).toBe(code);
   });
