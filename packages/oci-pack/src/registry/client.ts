@@ -25,7 +25,8 @@ export class RegistryClient {
 
   constructor(registry: string, readonly options: RegistryClientOptions = {}) {
     this.registry = normalizeRegistry(registry);
-    const plain = options.plainHttp ?? isLoopbackRegistry(this.registry);
+    // `insecure` asks for TLS (unverified), so it also turns off the automatic plain HTTP of loopback hosts.
+    const plain = options.plainHttp ?? (isLoopbackRegistry(this.registry) && !options.insecure);
     if (plain && options.insecure) {
       throw new UsageError('usage', 'plainHttp and insecure do not go together', { hint: 'insecure skips TLS verification; plainHttp uses no TLS at all' });
     }

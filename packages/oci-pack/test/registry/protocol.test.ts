@@ -237,6 +237,45 @@ describe('against a hostile registry', () => {
     puts = [];
   });
 
+  it('shows each registry Warning once', async () => {
+    const m = manifest([]);
+    h.route('GET', /^\/v2\/w\/manifests\//, hostile.bytes(m.bytes, MediaType.imageManifest, { Warning: '299 - "this repository is deprecated"' }));
+    const warnings: string[] = [];
+    const warned = new RegistryClient(h.host, { credentials: {}, onWarning: (t) => warnings.push(t) });
+    try {
+      await warned.repository('w').fetchManifest('v1');
+      await warned.repository('w').fetchManifest('v2');
+    } finally {
+      await warned.close();
+    }
+    expect(warnings).toEqual([`${h.host}: this repository is deprecated`]);
+  });
+
+  it('falls back to POST grant_type=password when the realm refuses GET, and sends the token only to the registry', async () => {
+    const m = manifest([]);
+    const forms: URLSearchParams[] = [];
+    h.route('GET', /^\/v2\/pw\/manifests\//, (ctx) => {
+      if (ctx.req.headers.authorization === 'Bearer pw-token') return hostile.bytes(m.bytes, MediaType.imageManifest)(ctx);
+      return hostile.challenge(`Bearer realm="${h.other.url}/token",service="hostile",scope="repository:pw:pull"`)(ctx);
+    });
+    h.other.route('GET', /^\/token/, hostile.json(405, {}));
+    h.other.route('POST', /^\/token/, async (ctx) => {
+      const chunks: Buffer[] = [];
+      if (!ctx.req.readableEnded) for await (const c of ctx.req) chunks.push(c as Buffer);
+      forms.push(new URLSearchParams(Buffer.concat(chunks).toString()));
+      return hostile.json(200, { access_token: 'pw-token', expires_in: 300 })(ctx);
+    });
+    const got = await client.repository('pw').fetchManifest('v1');
+    expect(Buffer.from(got.bytes).equals(m.bytes)).toBe(true);
+    const posts = h.other.requests.filter((r) => r.method === 'POST');
+    expect(posts.length).toBe(1);
+    if (forms[0]?.get('grant_type')) {
+      expect(forms[0].get('grant_type')).toBe('password');
+      expect(forms[0].get('scope')).toBe('repository:pw:pull');
+      expect(forms[0].get('service')).toBe('hostile');
+    }
+  });
+
   it('turns a malformed challenge into a typed error', async () => {
     h.route('GET', /^\/v2\/m\/manifests\//, hostile.challenge('Bearer realm=, ,,="'));
     await expect(client.repository('m').fetchManifest('v1')).rejects.toMatchObject({ name: expect.stringMatching(/Error$/) as string });
