@@ -26,7 +26,7 @@ export class MemoryStore implements GraphTarget, TagLister, Deleter, BlobResolve
 
   async fetch(desc: Descriptor, options: FetchOptions = {}): Promise<Readable> {
     const entry = this.content.get(desc.digest);
-    if (!entry) throw new NotFoundError('blob_not_found', `${desc.digest} is not in ${this.name}`);
+    if (!entry) throw new NotFoundError('blob_unknown', `${desc.digest} is not in ${this.name}`);
     options.onProgress?.(entry.bytes.byteLength);
     return Readable.from([Buffer.from(entry.bytes)]);
   }
@@ -44,7 +44,7 @@ export class MemoryStore implements GraphTarget, TagLister, Deleter, BlobResolve
 
   async resolveBlob(digest: string): Promise<Descriptor> {
     const entry = this.content.get(digest);
-    if (!entry) throw new NotFoundError('blob_not_found', `blob ${digest} is not in ${this.name}`);
+    if (!entry) throw new NotFoundError('blob_unknown', `blob ${digest} is not in ${this.name}`);
     return { ...entry.desc };
   }
 
@@ -53,7 +53,7 @@ export class MemoryStore implements GraphTarget, TagLister, Deleter, BlobResolve
       parseDigest(reference);
       const entry = this.content.get(reference);
       if (!entry || !isManifestType(entry.desc.mediaType)) {
-        throw new NotFoundError('manifest_not_found', `manifest ${reference} is not in ${this.name}`);
+        throw new NotFoundError('manifest_unknown', `manifest ${reference} is not in ${this.name}`);
       }
       return { ...entry.desc };
     }
@@ -65,7 +65,7 @@ export class MemoryStore implements GraphTarget, TagLister, Deleter, BlobResolve
   async tag(desc: Descriptor, tag: string): Promise<void> {
     if (tag === '' || tag.includes(':') || tag.includes('@')) throw new UsageError('invalid_tag', `"${tag}" is not a valid tag`);
     if (!this.content.has(desc.digest)) {
-      throw new NotFoundError('manifest_not_found', `cannot tag ${desc.digest}: it is not in ${this.name}`);
+      throw new NotFoundError('manifest_unknown', `cannot tag ${desc.digest}: it is not in ${this.name}`);
     }
     this.tagMap.set(tag, { mediaType: desc.mediaType, digest: desc.digest, size: desc.size });
   }
@@ -88,7 +88,7 @@ export class MemoryStore implements GraphTarget, TagLister, Deleter, BlobResolve
   }
 
   async delete(desc: Descriptor): Promise<void> {
-    if (!this.content.delete(desc.digest)) throw new NotFoundError('blob_not_found', `${desc.digest} is not in ${this.name}`);
+    if (!this.content.delete(desc.digest)) throw new NotFoundError('blob_unknown', `${desc.digest} is not in ${this.name}`);
     for (const [tag, tagged] of this.tagMap) if (tagged.digest === desc.digest) this.tagMap.delete(tag);
   }
 }

@@ -119,7 +119,7 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, BlobReso
     } catch (err) {
       if (!isMissing(err)) throw this.fsError(err, digest);
     }
-    throw new NotFoundError('blob_not_found', `blob ${digest} is not in ${this.name}`);
+    throw new NotFoundError('blob_unknown', `blob ${digest} is not in ${this.name}`);
   }
 
   async resolve(reference: string): Promise<Descriptor> {
@@ -129,9 +129,9 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, BlobReso
       const entry = index.manifests.find((m) => m.digest === reference);
       if (entry) return plain(entry);
       const bytes = await this.readBlobIfPresent(reference);
-      if (!bytes) throw new NotFoundError('manifest_not_found', `manifest ${reference} is not in ${this.name}`);
+      if (!bytes) throw new NotFoundError('manifest_unknown', `manifest ${reference} is not in ${this.name}`);
       const mediaType = sniffManifestType(bytes);
-      if (!mediaType) throw new NotFoundError('manifest_not_found', `${reference} in ${this.name} is not a manifest`);
+      if (!mediaType) throw new NotFoundError('manifest_unknown', `${reference} in ${this.name} is not a manifest`);
       return { mediaType, digest: reference, size: bytes.byteLength };
     }
     const tagged = index.manifests.filter((m) => m.annotations?.[Annotation.refName] === reference);
@@ -198,7 +198,7 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, BlobReso
       throw new UsageError('invalid_tag', `"${tag}" is not a valid tag`);
     }
     if (!(await this.exists(desc))) {
-      throw new NotFoundError('manifest_not_found', `cannot tag ${desc.digest}: it is not in ${this.name}`);
+      throw new NotFoundError('manifest_unknown', `cannot tag ${desc.digest}: it is not in ${this.name}`);
     }
     await this.updateIndex((manifests) => {
       const displaced = manifests.filter((m) => m.annotations?.[Annotation.refName] === tag && m.digest !== desc.digest);
@@ -222,7 +222,7 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, BlobReso
     try {
       await unlink(file);
     } catch (err) {
-      if (isMissing(err)) throw new NotFoundError('blob_not_found', `${desc.digest} is not in ${this.name}`);
+      if (isMissing(err)) throw new NotFoundError('blob_unknown', `${desc.digest} is not in ${this.name}`);
       throw this.fsError(err, desc.digest);
     }
   }
@@ -439,7 +439,7 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, BlobReso
   private fsError(err: unknown, what: string): EpackError {
     if (err instanceof EpackError) return err;
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return new NotFoundError('blob_not_found', `${what} is not in ${this.name}`, { cause: err });
+    if (code === 'ENOENT') return new NotFoundError('blob_unknown', `${what} is not in ${this.name}`, { cause: err });
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
       return new UsageError('layout_not_writable', `cannot write ${what} in ${this.name}: ${code}`, { cause: err, hint: 'check the directory permissions' });
     }

@@ -119,7 +119,7 @@ export async function resolveReference(opened: OpenedTarget, options: { signal?:
   if (reference.digest !== undefined) {
     const desc = await target.resolve(reference.digest, options);
     if (desc.digest !== reference.digest) {
-      throw new NotFoundError('manifest_not_found', `${opened.display}: the store answered ${desc.digest}`);
+      throw new NotFoundError('manifest_unknown', `${opened.display}: the store answered ${desc.digest}`);
     }
     return desc;
   }

@@ -108,7 +108,7 @@ export function isReferencePusher(store: unknown): store is ReferencePusher {
 
 /** Looks a blob up by digest alone (a registry HEAD, a layout stat): what `blob fetch <ref@digest>` needs. */
 export interface BlobResolver {
-  /** The blob's descriptor (`application/octet-stream` unless the store knows better); `blob_not_found` when absent. */
+  /** The blob's descriptor (`application/octet-stream` unless the store knows better); `blob_unknown` when absent. */
   resolveBlob(digest: string, options?: { signal?: AbortSignal }): Promise<Descriptor>;
 }
 export function isBlobResolver(store: unknown): store is BlobResolver {
