@@ -1,6 +1,7 @@
 import { UsageError } from '@epack/oci-pack/error';
 import { defineCommand } from '../command.js';
 import { targetOptions, withRegistryFlags, type RegistryFlags } from '../registry-flags.js';
+import { isInteractive, openInBrowser } from '../signing.js';
 import { transferProgress } from '../transfer-progress.js';
 
 interface Args extends RegistryFlags {
@@ -16,6 +17,13 @@ interface Args extends RegistryFlags {
   source?: string;
   revision?: string;
   versionAnnotation?: string;
+  sign?: boolean;
+  key?: string;
+  identityToken?: string;
+  tlogUpload?: boolean;
+  rekorUrl?: string;
+  fulcioUrl?: string;
+  tsaUrl?: string;
 }
 
 export default defineCommand<Args>({
@@ -35,11 +43,20 @@ export default defineCommand<Args>({
         .option('mount-from', { type: 'string', describe: 'Repository of the same registry to mount existing blobs from' })
         .option('source', { type: 'string', describe: 'org.opencontainers.image.source (default from CI: GITHUB_SERVER_URL/GITHUB_REPOSITORY, CI_PROJECT_URL)' })
         .option('revision', { type: 'string', describe: 'org.opencontainers.image.revision (default from CI: GITHUB_SHA, CI_COMMIT_SHA)' })
-        .option('version-annotation', { type: 'string', describe: 'org.opencontainers.image.version (default from CI tag builds)' }),
+        .option('version-annotation', { type: 'string', describe: 'org.opencontainers.image.version (default from CI tag builds)' })
+        .option('sign', { type: 'boolean', describe: 'Sign the pushed manifest (Sigstore bundle referrer); --no-sign overrides the remote' })
+        .option('key', { type: 'string', describe: 'Sign with this private key (PEM; implies --sign); keyless otherwise' })
+        .option('identity-token', { type: 'string', describe: 'OIDC token for keyless signing (else SIGSTORE_ID_TOKEN, GitHub Actions, browser)' })
+        .option('tlog-upload', { type: 'boolean', describe: 'Record the signature in the transparency log (default true)' })
+        .option('rekor-url', { type: 'string', describe: 'Rekor transparency log URL' })
+        .option('fulcio-url', { type: 'string', describe: 'Fulcio CA URL (keyless)' })
+        .option('tsa-url', { type: 'string', describe: 'RFC 3161 timestamp authority URL' })
+        .group(['sign', 'key', 'identity-token', 'tlog-upload', 'rekor-url', 'fulcio-url', 'tsa-url'], 'Sign on push:'),
     )
       .example('epack push oci:./store:v1 evidence.epack', 'push into a local OCI layout')
       .example('epack push ghcr.io/acme/evidence:2026-11 evidence.epack --label soc2', 'push with an extra tag')
-      .example('epack push prod evidence.epack --env staging', 'push to the remote "prod" of epack.yaml, staging overrides'),
+      .example('epack push prod evidence.epack --env staging', 'push to the remote "prod" of epack.yaml, staging overrides')
+      .example('epack push oci:./store:v1 e.epack --key cosign.pem --tlog-upload=false', 'push, then attach a key signature'),
   run: async (args, { out }) => {
     const { pushPackFile } = await import('@epack/oci-pack/publish');
     const progress = await transferProgress(out, 'push');
@@ -56,14 +73,27 @@ export default defineCommand<Args>({
         ...(args.source !== undefined ? { source: args.source } : {}),
         ...(args.revision !== undefined ? { revision: args.revision } : {}),
         ...(args.versionAnnotation !== undefined ? { version: args.versionAnnotation } : {}),
+        ...(args.sign !== undefined ? { sign: args.sign } : args.key !== undefined ? { sign: true } : {}),
+        signer: {
+          ...(args.key !== undefined ? { key: args.key } : {}),
+          ...(args.tlogUpload !== undefined ? { tlogUpload: args.tlogUpload } : {}),
+          ...(args.rekorUrl !== undefined ? { rekorURL: args.rekorUrl } : {}),
+          ...(args.fulcioUrl !== undefined ? { fulcioURL: args.fulcioUrl } : {}),
+          ...(args.tsaUrl !== undefined ? { tsaURL: args.tsaUrl } : {}),
+          identity: {
+            ...(args.identityToken !== undefined ? { identityToken: args.identityToken } : {}),
+            interactive: isInteractive(),
+            browser: { openURL: (url: string) => openInBrowser(url, out) },
+          },
+        },
         concurrency: args.concurrency,
         targetOptions: targetOptions(args, out),
         onProgress: (p) => progress.update(p),
       });
       progress.stop();
-      if (result.sign) out.warn(`remote "${result.remote?.name}" asks to sign on push; run: epack sign ${result.reference}`);
       out.line(`pushed ${result.reference}`);
       for (const ref of result.references) out.line(`tagged ${ref}`);
+      if (result.signature) out.line(`signed ${result.reference} (${result.signature.mode}): ${result.signature.referrer}`);
       out.info(`${result.blobsPushed} blob(s) uploaded, ${result.blobsSkipped} already present`);
       out.result({
         digest: result.digest,
@@ -80,6 +110,7 @@ export default defineCommand<Args>({
         blobsSkipped: result.blobsSkipped,
         bytesPushed: result.bytesPushed,
         ...(result.remote ? { remote: result.remote } : {}),
+        ...(result.signature ? { signature: result.signature } : {}),
       });
     } finally {
       progress.stop();

@@ -23,14 +23,21 @@ import { NotFoundError, UsageError } from '../error.js';
 
 export const CONFIG_FILE_NAMES = ['epack.yaml', 'epack.yml'] as const;
 
-/** Sign-on-push settings of a remote; paths are resolved against the config file's folder. */
+/**
+ * Sign-on-push settings of a remote: the pushed manifest gets a Sigstore
+ * signature referrer (cosign v3 format). Paths are resolved against the
+ * config file's folder.
+ */
 export interface SignSettings {
   /** A private key file (PEM) for key signing. */
   key?: string;
   /** Keyless signing with an OIDC identity (CI ambient token, SIGSTORE_ID_TOKEN or browser). */
   keyless?: boolean;
-  /** Attach the signature as an OCI referrer of the pushed manifest (default true). */
-  referrer?: boolean;
+  /** Record the signature in the transparency log (default true). */
+  tlogUpload?: boolean;
+  rekorURL?: string;
+  fulcioURL?: string;
+  tsaURL?: string;
 }
 
 export interface RemoteSettings {
@@ -59,7 +66,7 @@ export interface ResolvedRemote {
 }
 
 const REMOTE_KEYS = ['registry', 'labels', 'annotations', 'sign'] as const;
-const SIGN_KEYS = ['key', 'keyless', 'referrer'] as const;
+const SIGN_KEYS = ['key', 'keyless', 'tlog_upload', 'rekor_url', 'fulcio_url', 'tsa_url'] as const;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 /** Finds `epack.yaml` (or `epack.yml`) in `cwd`; undefined when there is none. */
@@ -170,7 +177,7 @@ function parseRemote(value: unknown, file: string, where: string, dir: string): 
   const out: Partial<RemoteSettings> = {};
   if (obj['registry'] !== undefined) {
     if (typeof obj['registry'] !== 'string' || obj['registry'].trim() === '') throw invalid(file, `${where}.registry must be a repository reference`);
-    out.registry = obj['registry'].trim();
+    out.registry = layoutRelativeTo(obj['registry'].trim(), dir);
   }
   if (obj['labels'] !== undefined) {
     const labels = obj['labels'];
@@ -199,14 +206,30 @@ function parseSign(value: unknown, file: string, where: string, dir: string): Si
     if (typeof obj['key'] !== 'string' || obj['key'] === '') throw invalid(file, `${where}.key must be a file path`);
     out.key = path.resolve(dir, obj['key']);
   }
-  for (const flag of ['keyless', 'referrer'] as const) {
-    if (obj[flag] === undefined) continue;
-    if (typeof obj[flag] !== 'boolean') throw invalid(file, `${where}.${flag} must be true or false`);
-    out[flag] = obj[flag];
+  if (obj['keyless'] !== undefined) out.keyless = expectBoolean(obj['keyless'], file, `${where}.keyless`);
+  if (obj['tlog_upload'] !== undefined) out.tlogUpload = expectBoolean(obj['tlog_upload'], file, `${where}.tlog_upload`);
+  for (const [yamlKey, key] of [['rekor_url', 'rekorURL'], ['fulcio_url', 'fulcioURL'], ['tsa_url', 'tsaURL']] as const) {
+    const value = obj[yamlKey];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || !/^https?:\/\//.test(value)) throw invalid(file, `${where}.${yamlKey} must be an http(s) URL`);
+    out[key] = value;
   }
   if (out.key !== undefined && out.keyless) throw invalid(file, `${where}: choose key or keyless, not both`);
   if (out.key === undefined && !out.keyless) throw invalid(file, `${where} needs key: <file> or keyless: true`);
   return out;
+}
+
+/** `oci:<dir>` layouts in the file are relative to the file's folder, like key paths. */
+function layoutRelativeTo(registry: string, dir: string): string {
+  if (!registry.startsWith('oci:')) return registry;
+  const rest = registry.slice(4);
+  if (path.isAbsolute(rest) || /^[A-Za-z]:[\\/]/.test(rest)) return registry;
+  return `oci:${path.join(dir, rest)}`;
+}
+
+function expectBoolean(value: unknown, file: string, where: string): boolean {
+  if (typeof value !== 'boolean') throw invalid(file, `${where} must be true or false`);
+  return value;
 }
 
 function expectObject(value: unknown, file: string, where: string): Record<string, unknown> {

@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import { openPack } from '../pack/read.js';
+import type { SignerOptions } from '../sign/sign.js';
 import { openTarget, resolveReference, TargetPool, type OpenTargetOptions } from '../store/open.js';
 import { resolveDestination, type Destination } from './destination.js';
 import { provenanceFromEnv } from './mapping.js';
@@ -30,8 +31,19 @@ export interface PushFileRequest {
   /** A repository of the same registry to mount blobs from. */
   mountFrom?: string;
   targetOptions?: OpenTargetOptions;
+  /** Sign the pushed manifest: true forces, false forbids, undefined follows the remote's `sign`. */
+  sign?: boolean;
+  /** Signer settings (key, identity, URLs); they win over the remote's. */
+  signer?: SignerOptions;
   signal?: AbortSignal;
   onProgress?: (progress: PushProgress) => void;
+}
+
+/** The signature referrer attached after the push. */
+export interface PushSignature {
+  referrer: string;
+  predicateType: string;
+  mode: 'key' | 'keyless';
 }
 
 export interface PushFileResult extends PushPackResult {
@@ -43,8 +55,8 @@ export interface PushFileResult extends PushPackResult {
   stream: string;
   packDigest: string;
   remote?: Destination['remote'];
-  /** Sign-on-push settings of the remote, for the caller to act on. */
-  sign?: Destination['sign'];
+  /** Present when the pushed manifest was signed. */
+  signature?: PushSignature;
 }
 
 export async function pushPackFile(request: PushFileRequest): Promise<PushFileResult> {
@@ -65,6 +77,18 @@ export async function pushPackFile(request: PushFileRequest): Promise<PushFileRe
       ...provenance,
       ...pick(request, ['concurrency', 'mountFrom', 'signal', 'onProgress']),
     });
+    const signer = signerFor(request, destination);
+    let signature: PushSignature | undefined;
+    if (signer) {
+      const { signArtifact } = await import('../sign/referrers.js');
+      const subjectName = opened.registry !== undefined && opened.repository !== undefined ? `${opened.registry}/${opened.repository}` : opened.base;
+      const signed = await signArtifact(opened.target, result.digest, { ...signer, subjectName });
+      signature = {
+        referrer: `${opened.base}@${signed.referrer.digest}`,
+        predicateType: signed.predicateType,
+        mode: signer.key !== undefined || signer.keyPem !== undefined ? 'key' : 'keyless',
+      };
+    }
     return {
       ...result,
       reference: `${opened.base}@${result.digest}`,
@@ -73,12 +97,26 @@ export async function pushPackFile(request: PushFileRequest): Promise<PushFileRe
       stream: pack.manifest.stream,
       packDigest: pack.manifest.pack_digest,
       ...(destination.remote ? { remote: destination.remote } : {}),
-      ...(destination.sign ? { sign: destination.sign } : {}),
+      ...(signature ? { signature } : {}),
     };
   } finally {
     await pack.close();
     if (!request.targetOptions?.pool) await pool.close();
   }
+}
+
+/** The signer for sign-on-push, or undefined when the push is not signed. */
+function signerFor(request: PushFileRequest, destination: Destination): SignerOptions | undefined {
+  if (request.sign === false) return undefined;
+  if (request.sign !== true && !destination.sign && request.signer?.key === undefined) return undefined;
+  const fromRemote: SignerOptions = {};
+  const settings = destination.sign;
+  if (settings?.key !== undefined) fromRemote.key = settings.key;
+  if (settings?.tlogUpload !== undefined) fromRemote.tlogUpload = settings.tlogUpload;
+  if (settings?.rekorURL !== undefined) fromRemote.rekorURL = settings.rekorURL;
+  if (settings?.fulcioURL !== undefined) fromRemote.fulcioURL = settings.fulcioURL;
+  if (settings?.tsaURL !== undefined) fromRemote.tsaURL = settings.tsaURL;
+  return { ...fromRemote, ...request.signer };
 }
 
 export interface PullRefRequest extends Pick<PullPackOptions, 'verify' | 'signal' | 'onProgress'> {

@@ -11,7 +11,7 @@ remotes:
     registry: ghcr.io/acme/evidence
     labels: [soc2, latest]
     annotations: { team: platform }
-    sign: { key: keys/cosign.key }
+    sign: { key: keys/cosign.key, tlog_upload: false }
   local:
     registry: oci:./store
 environments:
@@ -31,9 +31,10 @@ describe('epack.yaml remotes', () => {
       registry: 'ghcr.io/acme/evidence',
       labels: ['soc2', 'latest'],
       annotations: { team: 'platform' },
-      sign: { key: '/proj/keys/cosign.key' },
+      sign: { key: '/proj/keys/cosign.key', tlogUpload: false },
     });
-    expect(resolveRemote(config, 'local')).toEqual({ name: 'local', registry: 'oci:./store', labels: [], annotations: {} });
+    // layouts are relative to the file, like keys
+    expect(resolveRemote(config, 'local')).toEqual({ name: 'local', registry: 'oci:/proj/store', labels: [], annotations: {} });
   });
 
   it('applies environment overrides key by key', () => {
@@ -43,10 +44,10 @@ describe('epack.yaml remotes', () => {
       registry: 'localhost:5000/evidence-staging',
       labels: ['staging'],
       annotations: { team: 'platform' },
-      sign: { key: '/proj/keys/cosign.key' },
+      sign: { key: '/proj/keys/cosign.key', tlogUpload: false },
     });
     // an environment that does not mention a remote leaves it as it is
-    expect(resolveRemote(config, 'local', 'staging').registry).toBe('oci:./store');
+    expect(resolveRemote(config, 'local', 'staging').registry).toBe('oci:/proj/store');
   });
 
   it('names the known remotes and environments when one is missing', () => {
@@ -61,6 +62,8 @@ describe('epack.yaml remotes', () => {
     ['remotes:\n  prod: {registry: r/x, labels: soc2}\n', /labels must be a list/],
     ['remotes:\n  prod: {registry: r/x, sign: {keyless: yes-please}}\n', /keyless must be true or false/],
     ['remotes:\n  prod: {registry: r/x, sign: {}}\n', /needs key/],
+    ['remotes:\n  prod: {registry: r/x, sign: {keyless: true, referrer: false}}\n', /unknown key "remotes\.prod\.sign\.referrer"/],
+    ['remotes:\n  prod: {registry: r/x, sign: {keyless: true, rekor_url: ftp://x}}\n', /rekor_url must be an http\(s\) URL/],
     ['remotes:\n  prod: {registry: r/x}\n  prod: {registry: r/y}\n', /epack\.yaml:3:3: Map keys must be unique/],
     ['environments:\n  staging:\n    remotes:\n      nope: {registry: r/y}\n', /not defined under remotes/],
     ['remotes: [a, b]\n', /remotes must be a mapping/],
@@ -81,7 +84,7 @@ describe('epack.yaml remotes', () => {
     await writeFile(path.join(dir, 'epack.yaml'), yaml);
     expect(findRemotesConfig(dir)).toBe(path.join(dir, 'epack.yaml'));
     const loaded = await loadRemotesConfig(path.join(dir, 'epack.yaml'));
-    expect(resolveRemote(loaded, 'prod').sign).toEqual({ key: path.join(dir, 'keys/cosign.key') });
+    expect(resolveRemote(loaded, 'prod').sign).toEqual({ key: path.join(dir, 'keys/cosign.key'), tlogUpload: false });
     await expect(loadRemotesConfig(path.join(dir, 'missing.yaml'))).rejects.toMatchObject({ code: 'config_not_found' });
   });
 
@@ -125,7 +128,7 @@ describe('push destination', () => {
       tags: ['2026-11-01T12-00-00Z', 'q4', 'staging'],
       labels: ['q4', 'staging'],
       annotations: { team: 'platform', extra: '1' },
-      sign: { key: path.join(dir, 'keys/cosign.key') },
+      sign: { key: path.join(dir, 'keys/cosign.key'), tlogUpload: false },
       remote: { name: 'prod', environment: 'staging', file: path.join(dir, 'epack.yaml') },
     });
     const prod = await resolveDestination({ target: 'prod', generatedAt, configFile: path.join(dir, 'epack.yaml') });
