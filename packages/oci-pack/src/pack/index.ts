@@ -19,3 +19,11 @@ export { checkPackFileName, KNOWN_CONFLICTS, type VectorCase } from './conforman
 export * from './read.js';
 export * from './write.js';
 export * from './detect.js';
+export * from './zip-read.js';
+export * from './zip-write.js';
+export * from './artifact-check.js';
+export * from './build.js';
+export * from './extract.js';
+export * from './diff.js';
+export * from './merge.js';
+export * from './source.js';
