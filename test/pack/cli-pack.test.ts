@@ -4,7 +4,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import path from 'node:path';
+import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rewritePackWithAttestation } from '../../packages/oci-pack/src/pack/write.js';
 import { runEpack, type RunResult } from '../harness/cli.js';

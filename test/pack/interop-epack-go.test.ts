@@ -5,7 +5,7 @@
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import path from 'node:path';
+import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildPack } from '../../packages/oci-pack/src/pack/build.js';
 import { mergePacks } from '../../packages/oci-pack/src/pack/merge.js';

@@ -30,6 +30,7 @@ export default defineCommand<Args>({
       .example('trivy ... | epack build e.epack -f -:scans/trivy.json --stream acme/prod', 'pack stdin under a name'),
   run: async (args, { out }) => {
     const { buildPack } = await import('@epack/oci-pack/pack');
+    if (!args.out.endsWith('.epack')) out.warn(`${args.out}: Evidence Packs use the .epack extension (spec v1 §2.1)`);
     const result = await buildPack({
       out: args.out,
       inputs: args.inputs,

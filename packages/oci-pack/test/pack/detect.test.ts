@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONTENT_TYPES, detectContentType, detectFileContentType, SNIFF_BYTES } from '../../src/pack/detect.js';
 import { sharedPath } from '../../../../test/harness/tools.js';

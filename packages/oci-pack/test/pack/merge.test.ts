@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import path from 'node:path';
+import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EpackError } from '../../src/error.js';
 import { computeManifestDigest } from '../../src/pack/digest.js';

@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import path from 'node:path';
+import * as path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPack } from '../../src/pack/read.js';
@@ -102,7 +102,7 @@ describe('SafeZip: hostile archives', () => {
     ['file attrs with slash', [...base(), { name: 'artifacts/file.txt/', unixMode: 0o100644 }], 'directory_slash_mismatch'],
     ['DOS dir attr without slash', [...base(), { name: 'artifacts/sub', externalAttributes: 0x10 }], 'directory_slash_mismatch'],
     ['encrypted', [...base(), { name: 'artifacts/e', data: 'x', flags: 0x0801 }], 'encrypted_entry'],
-    ['unsupported method', [{ name: 'manifest.json', data: manifestFor(good) }, { name: 'artifacts/a.json', data: good['artifacts/a.json'], method: 0 }, { name: 'artifacts/x', data: 'x', method: 0, flags: 0x800, extra: Buffer.alloc(0) }].map((e, i) => (i === 2 ? { ...e, method: 12 as 0 } : e)), 'unsupported_compression'],
+    ['unsupported method', [...base(), { name: 'artifacts/x', data: 'x', method: 12 as 0 }], 'unsupported_compression'],
     ['overlapping entries', [...base(), { name: 'artifacts/b.json', data: good['artifacts/a.json'], shareDataWith: 2 }], 'overlapping_entries'],
     ['local name differs', [...base(), { name: 'artifacts/b.json', data: 'x', localName: 'artifacts/c.json' }], 'local_header_mismatch'],
     ['Unicode path extra differs', [...base(), { name: 'artifacts/b.json', data: 'x', extra: unicodePathExtra('artifacts/evil.json') }], 'ambiguous_entry_name'],
