@@ -13,6 +13,7 @@ export async function loadCommands(): Promise<CommandSpec[]> {
     import('./extract.js'),
     import('./diff.js'),
     import('./merge.js'),
+    import('./report.js'),
     import('./verify.js'),
     import('./conformance.js'),
     // registry

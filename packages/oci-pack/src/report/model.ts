@@ -113,3 +113,15 @@ export async function buildReportModel(pack: PackReader, options: ReportOptions 
   }
   return model;
 }
+
+/** The model as `epack report --json` prints it: inline image bytes left out. */
+export function modelForJson(model: ReportModel): ReportModel {
+  return {
+    ...model,
+    artifacts: model.artifacts.map((a) => {
+      if (a.summary.kind !== 'image' || !a.summary.dataUri) return a;
+      const { dataUri: _dataUri, ...summary } = a.summary;
+      return { ...a, summary: { ...summary, inlined: true } as typeof a.summary };
+    }),
+  };
+}
