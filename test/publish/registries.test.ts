@@ -58,6 +58,25 @@ for (const { kind, auth } of matrix) describe(`${kind}/${auth}`, () => {
     expect(again).toMatchObject({ blobsPushed: 2, blobsSkipped: 3 });
   });
 
+  it('mounts blobs from a sibling repository instead of uploading them', async (ctx) => {
+    if (!reg || auth !== 'anonymous') return ctx.skip();
+    const source = `${reg.host}/acme/mount-source`;
+    await pushPackFile({ target: `${source}:v1`, packPath: packs.v1, targetOptions: options, env: {} });
+    const logBefore = reg.log().length;
+    const result = await pushPackFile({ target: `${reg.host}/acme/mount-dest:v1`, packPath: packs.v1, mountFrom: 'acme/mount-source', targetOptions: options, env: {} });
+    expect(result.blobsPushed).toBe(5);
+    await new Promise((r) => setTimeout(r, 200));
+    const log = reg.log().slice(logBefore);
+    if (kind.startsWith('distribution')) {
+      // every blob mounted (201 on the POST with mount=), none uploaded with PUT
+      expect([...log.matchAll(/"POST \/v2\/acme\/mount-dest\/blobs\/uploads\/\?[^"]*mount=sha256[^"]* HTTP\/1\.1" 201/g)]).toHaveLength(5);
+      expect(log).not.toMatch(/"PUT \/v2\/acme\/mount-dest\/blobs\/uploads/);
+    }
+    const pulled = path.join(packs.dir, `${kind}-mounted.epack`);
+    await pullPackRef({ reference: `${reg.host}/acme/mount-dest:v1`, out: pulled, targetOptions: options });
+    expect((await readFile(pulled)).equals(await readFile(packs.v1))).toBe(true);
+  });
+
   it('inspects, lists and diffs remotely from manifest and config only; extract fetches one blob', async (ctx) => {
     if (!reg) return ctx.skip();
     const repo = `${reg.host}/acme/evidence`;
