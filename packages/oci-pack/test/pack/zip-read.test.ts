@@ -177,6 +177,67 @@ describe('SafeZip: not a ZIP', () => {
   });
 });
 
+/** Rewrites the end-of-central-directory record of a crafted archive. */
+function patchEocd(zip: Buffer, patch: (eocd: Buffer) => void): Buffer {
+  const copy = Buffer.from(zip);
+  patch(copy.subarray(copy.length - 22));
+  return copy;
+}
+
+/** Inserts a ZIP64 end record and locator before the classic end record. */
+function withZip64(zip: Buffer, fields: { entries: bigint; size: bigint; offset: bigint }): Buffer {
+  const eocdAt = zip.length - 22;
+  const record = Buffer.alloc(56);
+  record.writeUInt32LE(0x06064b50, 0);
+  record.writeBigUInt64LE(44n, 4);
+  record.writeUInt16LE(45, 12);
+  record.writeUInt16LE(45, 14);
+  record.writeBigUInt64LE(fields.entries, 24);
+  record.writeBigUInt64LE(fields.entries, 32);
+  record.writeBigUInt64LE(fields.size, 40);
+  record.writeBigUInt64LE(fields.offset, 48);
+  const locator = Buffer.alloc(20);
+  locator.writeUInt32LE(0x07064b50, 0);
+  locator.writeBigUInt64LE(BigInt(eocdAt), 8);
+  locator.writeUInt32LE(1, 16);
+  return Buffer.concat([zip.subarray(0, eocdAt), record, locator, zip.subarray(eocdAt)]);
+}
+
+describe('SafeZip: end-of-central-directory tricks', () => {
+  const valid = craftZip(packEntries(good));
+  const eocd = valid.subarray(valid.length - 22);
+  const count = eocd.readUInt16LE(10);
+  const size = eocd.readUInt32LE(12);
+  const offset = eocd.readUInt32LE(16);
+
+  it('rejects a central directory smaller than its records (a hidden second directory)', async () => {
+    const bad = patchEocd(valid, (e) => e.writeUInt32LE(size - 10, 12));
+    expect(await codeOf(SafeZip.open(write(bad)))).toBe('invalid_zip_format');
+  });
+
+  it('rejects an entry count that hides entries', async () => {
+    const bad = patchEocd(valid, (e) => {
+      e.writeUInt16LE(count - 1, 8);
+      e.writeUInt16LE(count - 1, 10);
+    });
+    expect(await codeOf(SafeZip.open(write(bad)))).toBe('invalid_zip_format');
+  });
+
+  it('rejects saturated fields without a ZIP64 record', async () => {
+    const bad = patchEocd(valid, (e) => e.writeUInt32LE(0xffffffff, 16));
+    expect(await codeOf(SafeZip.open(write(bad)))).toBe('invalid_zip64');
+  });
+
+  it('accepts a consistent ZIP64 record and rejects one that disagrees', async () => {
+    const ok = withZip64(valid, { entries: BigInt(count), size: BigInt(size), offset: BigInt(offset) });
+    const zip = await SafeZip.open(write(ok));
+    expect(zip.files.has('artifacts/a.json')).toBe(true);
+    await zip.close();
+    const lying = withZip64(valid, { entries: BigInt(count + 1), size: BigInt(size), offset: BigInt(offset) });
+    expect(await codeOf(SafeZip.open(write(lying)))).toBe('invalid_zip64');
+  });
+});
+
 function unicodePathExtra(name: string): Buffer {
   const data = Buffer.concat([Buffer.from([1, 0, 0, 0, 0]), Buffer.from(name)]);
   const header = Buffer.alloc(4);
