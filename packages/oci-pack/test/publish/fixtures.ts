@@ -14,6 +14,8 @@ export interface FakePackInput {
   files: Record<string, string | Uint8Array>;
   contentTypes?: Record<string, string>;
   attestations?: Record<string, string>;
+  /** Referenced (not embedded) artifacts: listed in the manifest, no bytes. */
+  referenced?: { name: string; uri: string }[];
 }
 
 export function fakePack(input: FakePackInput): PackReader & { opened: string[] } {
@@ -32,7 +34,7 @@ export function fakePack(input: FakePackInput): PackReader & { opened: string[] 
     generated_at: input.generatedAt ?? '2026-11-01T12:00:00Z',
     pack_digest: computePackDigest(artifacts),
     sources: [{ name: 'ci', version: '1.0.0' }],
-    artifacts,
+    artifacts: [...artifacts, ...(input.referenced ?? []).map((r) => ({ type: 'reference', name: r.name, uri: r.uri, access: { policy: 'nda_required' } }))],
   };
   const manifestBytes = new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n');
   const attestations = new Map(Object.entries(input.attestations ?? {}).map(([p, v]) => [p, bytesOf(v)]));

@@ -49,6 +49,17 @@ describe('pushPack', () => {
     expect(result).toMatchObject({ blobsPushed: 2, blobsSkipped: 2 });
   });
 
+  it('keeps referenced artifacts in manifest.json only, with no layer', async () => {
+    const store = new MemoryStore();
+    const pack = fakePack({ files: { 'artifacts/a.txt': 'a' }, referenced: [{ name: 'SOC 2 report', uri: 'https://trust.acme.example/soc2.pdf' }] });
+    const result = await pushPack(store, pack, { tags: ['v1'] });
+    const remote = await openRemotePack(store, 'v1');
+    expect(remote.imageManifest.layers.map((l) => l.annotations?.['org.opencontainers.image.title'])).toEqual(['artifacts/a.txt']);
+    expect(remote.manifest.artifacts).toHaveLength(2);
+    expect(remote.artifacts.map((a) => a.path)).toEqual(['artifacts/a.txt']);
+    expect(result.blobsPushed).toBe(2);
+  });
+
   it('uploads identical content under two paths once', async () => {
     const { store, pushed } = counting(new MemoryStore());
     const pack = fakePack({ files: { 'artifacts/a.txt': 'same', 'artifacts/b.txt': 'same' } });
