@@ -287,3 +287,50 @@ describe.skipIf(!registryAvailable(KIND, 'token'))('fault proxy in front of our 
     expect(proxy.requests.map((r) => r.status)).toEqual([503, 200]);
   });
 });
+
+describe.skipIf(!registryAvailable('olareg'))('fault proxy rewrites and custom answers', () => {
+  let reg: RunningRegistry;
+  let proxy: FaultProxy;
+  const blob = Buffer.from('rewrite me');
+  const digest = sha256(blob);
+  beforeAll(async () => {
+    reg = (await startRegistry('olareg'))!;
+    proxy = await startFaultProxy(reg.url);
+    const post = await fetch(`${proxy.url}/v2/rw/blobs/uploads/?digest=${digest}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: blob,
+    });
+    expect(post.status).toBe(201);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await reg?.stop();
+  });
+
+  it('changes status, headers and body of a real answer', async () => {
+    const wrong = sha256('not it');
+    proxy.addRule({
+      path: /\/blobs\/sha256:/,
+      nth: 1,
+      fault: { kind: 'rewrite', headers: { 'Docker-Content-Digest': wrong }, body: (b) => Buffer.concat([b, Buffer.from('!')]) },
+    });
+    const res = await fetch(`${proxy.url}/v2/rw/blobs/${digest}`);
+    expect(res.headers.get('docker-content-digest')).toBe(wrong);
+    expect(await res.text()).toBe('rewrite me!');
+    const again = await fetch(`${proxy.url}/v2/rw/blobs/${digest}`);
+    expect(again.headers.get('docker-content-digest')).toBe(digest);
+    expect(await again.text()).toBe('rewrite me');
+  });
+
+  it('answers with a custom handler', async () => {
+    proxy.addRule({
+      method: 'GET',
+      path: /^\/v2\/$/,
+      fault: { kind: 'custom', handle: (_req, res) => void res.writeHead(418, { 'X-Test': 'teapot' }).end() },
+    });
+    const res = await fetch(`${proxy.url}/v2/`);
+    expect([res.status, res.headers.get('x-test')]).toEqual([418, 'teapot']);
+    expect(proxy.requests.at(-1)?.status).toBe(418);
+  });
+});

@@ -31,7 +31,20 @@ export type Fault =
   /** Send the headers and `afterBytes` of the body, then pause `ms` before the rest. */
   | { kind: 'stall-body'; afterBytes: number; ms: number }
   /** Forward the response body at `bytesPerSecond`. */
-  | { kind: 'slow'; bytesPerSecond: number };
+  | { kind: 'slow'; bytesPerSecond: number }
+  /**
+   * Forward, then change the answer: `status`, `headers` (null removes one;
+   * e.g. a wrong Docker-Content-Digest), and `body` (the whole upstream body
+   * in, the new body out: small responses only; Content-Length is fixed up).
+   */
+  | {
+      kind: 'rewrite';
+      status?: number;
+      headers?: Record<string, string | null>;
+      body?: (original: Buffer, req: http.IncomingMessage) => Buffer | string;
+    }
+  /** Answer with your own handler; the registry is not asked. */
+  | { kind: 'custom'; handle: (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void> };
 
 export interface FaultRule {
   /** Exact method (case-insensitive) or a pattern; default any. */
@@ -173,6 +186,11 @@ export async function startFaultProxy(upstream: string, options: FaultProxyOptio
       res.end(body);
       return;
     }
+    if (fault?.kind === 'custom') {
+      res.on('finish', () => (record.status = res.statusCode));
+      await fault.handle(req, res);
+      return;
+    }
     if (fault?.kind === 'reset-request') {
       const limit = fault.afterBytes ?? 0;
       if (limit === 0) return void req.socket.destroy();
@@ -206,6 +224,24 @@ export async function startFaultProxy(upstream: string, options: FaultProxyOptio
     for (const [name, value] of Object.entries(upstreamRes.headers)) {
       if (value === undefined) continue;
       headers[name] = name === 'location' || name === 'www-authenticate' ? (Array.isArray(value) ? value.map(rewrite) : rewrite(value)) : value;
+    }
+    if (fault?.kind === 'rewrite') {
+      const chunks: Buffer[] = [];
+      for await (const c of upstreamRes as AsyncIterable<Buffer>) chunks.push(c);
+      let body = Buffer.concat(chunks);
+      if (fault.body) {
+        body = Buffer.from(fault.body(body, req));
+        delete headers['transfer-encoding'];
+        headers['content-length'] = String(body.length);
+      }
+      for (const [name, value] of Object.entries(fault.headers ?? {})) {
+        if (value === null) delete headers[name.toLowerCase()];
+        else headers[name.toLowerCase()] = value;
+      }
+      record.status = fault.status ?? status;
+      res.writeHead(record.status, headers);
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
     }
     record.status = status;
     res.writeHead(status, upstreamRes.statusMessage, headers);
