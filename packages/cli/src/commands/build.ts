@@ -53,6 +53,8 @@ export default defineCommand<Args>({
     out.line(`built ${result.path} (${result.artifacts} artifact${result.artifacts === 1 ? '' : 's'}, ${humanSize(result.size)})`);
     out.line(`  stream       ${result.stream}`);
     out.line(`  pack_digest  ${result.packDigest}`);
-    for (const a of result.artifactList) out.info(`  + ${a.path}  ${a.content_type}  ${humanSize(a.size)}`);
+    const shown = result.artifactList.slice(0, 20);
+    for (const a of shown) out.info(`  + ${a.path}  ${a.content_type}  ${humanSize(a.size)}`);
+    if (result.artifactList.length > shown.length) out.info(`  … and ${result.artifactList.length - shown.length} more (epack list artifacts ${result.path})`);
   },
 });
