@@ -67,9 +67,7 @@ export class RemotePack implements PackReader {
   async readAttestation(path: string): Promise<Uint8Array> {
     const entry = this.layers.attestations.find((a) => a.path === path);
     if (!entry) throw new NotFoundError('attestation_not_found', `${this.path} has no attestation ${path}`);
-    const bytes = await readAll(await this.store.fetch(entry.layer), entry.layer.size);
-    verifyBytes(entry.layer, bytes, `${this.path}: ${path}`);
-    return bytes;
+    return readAll(await fetchVerified(this.store, entry.layer, `${this.path}: ${path}`), entry.layer.size);
   }
 
   async close(): Promise<void> {
@@ -94,8 +92,7 @@ export async function openRemotePack(store: PackSourceStore, reference: string |
   const manifestBytes = await readAll(await store.fetch(descriptor, signalOption), MAX_IMAGE_MANIFEST_SIZE);
   verifyBytes(descriptor, manifestBytes, display);
   const imageManifest = parsePackImageManifest(manifestBytes, display);
-  const configBytes = await readAll(await store.fetch(imageManifest.config, signalOption), imageManifest.config.size);
-  verifyBytes(imageManifest.config, configBytes, `${display}: manifest.json`);
+  const configBytes = await readAll(await fetchVerified(store, imageManifest.config, `${display}: manifest.json`, signalOption), imageManifest.config.size);
   const manifest = parseManifest(configBytes);
   const layers = matchPackLayers(imageManifest, manifest, display);
   return new RemotePack(store, { ...descriptor }, imageManifest, configBytes, manifest, layers, display, options.onClose);

@@ -144,3 +144,17 @@ describe('pull rejects what is not a faithful pack', () => {
     expect(resolved).toEqual(['v1']);
   });
 });
+
+describe('a store that sends more bytes than the descriptor says', () => {
+  it('fails with size_mismatch for the config, before parsing it', async () => {
+    const inner = new MemoryStore();
+    const pushed = await pushPack(inner, pack, { tags: ['v1'] });
+    const configDigest = digestOf(pack.manifestBytes);
+    const padded: Target = Object.assign(Object.create(inner) as Target, {
+      fetch: async (desc: Descriptor) => (desc.digest === configDigest ? Readable.from([Buffer.concat([Buffer.from(pack.manifestBytes), Buffer.from('  ')])]) : inner.fetch(desc)),
+    });
+    const out = await mkdtemp(path.join(dir, 'padded-'));
+    await expect(pullPack(padded, pushed.digest, { out: path.join(out, 'x.epack') })).rejects.toMatchObject({ code: 'size_mismatch', kind: 'verification' });
+    expect(await readdir(out)).toEqual([]);
+  });
+});
