@@ -69,6 +69,7 @@ export interface TransportOptions {
 }
 
 const MAX_REDIRECTS = 8;
+const MAX_AUTH_RETRIES = 3;
 
 export class Transport {
   readonly agent: Agent;
@@ -100,7 +101,7 @@ export class Transport {
     let url = req.url;
     let method: HttpMethod = req.method;
     let redirects = 0;
-    let authRetried = false;
+    let authRetries = 0;
     let sentBody = false;
     const follow = req.followRedirects ?? (req.method === 'GET' || req.method === 'HEAD');
     for (;;) {
@@ -143,8 +144,9 @@ export class Transport {
         const replayable = body === undefined || body instanceof Uint8Array || body.replayable;
         const challenge = resHeaders['www-authenticate'];
         await res.body.dump();
-        if (authRetried && authorization === undefined) {
-          throw new AuthError('unauthorized', `${req.what}: ${this.options.registry} answered 401 again`);
+        // A registry that keeps changing its challenge must not keep us looping.
+        if (authRetries >= MAX_AUTH_RETRIES || (authRetries > 0 && authorization === undefined)) {
+          throw new AuthError('unauthorized', `${req.what}: ${this.options.registry} kept answering 401`, { hint: `run epack login ${this.options.registry}` });
         }
         await this.options.auth.challenge(challenge, req.scopes, authorization);
         if (!replayable) {
@@ -152,7 +154,7 @@ export class Transport {
             hint: 'retry; epack authenticates before uploading from then on',
           });
         }
-        authRetried = true;
+        authRetries++;
         attempt--;
         continue;
       }

@@ -276,6 +276,14 @@ describe('against a hostile registry', () => {
     }
   });
 
+  it('stops when the registry keeps changing its challenge', async () => {
+    let n = 0;
+    h.route('GET', /^\/v2\/loop\/manifests\//, (ctx) => hostile.challenge(`Bearer realm="${h.other.url}/loop-token",service="s",scope="repository:loop:pull repository:x${n++}:pull"`)(ctx));
+    h.other.route('GET', /^\/loop-token/, hostile.tokenEndpoint('loop'));
+    await expect(client.repository('loop').fetchManifest('v1')).rejects.toMatchObject({ kind: 'auth', code: 'unauthorized' });
+    expect(n).toBeLessThanOrEqual(4);
+  });
+
   it('turns a malformed challenge into a typed error', async () => {
     h.route('GET', /^\/v2\/m\/manifests\//, hostile.challenge('Bearer realm=, ,,="'));
     await expect(client.repository('m').fetchManifest('v1')).rejects.toMatchObject({ name: expect.stringMatching(/Error$/) as string });
