@@ -22,7 +22,7 @@ export default defineCommand<Args>({
       .option('stream', { alias: 's', type: 'string', demandOption: true, describe: 'stream identifier, e.g. acme/prod' })
       .option('source', { type: 'string', array: true, default: [], describe: 'a collector that produced the evidence: name@version (repeatable)' })
       .option('file', { alias: 'f', type: 'string', array: true, default: [], describe: 'map a file into the pack: src:dest (src - reads stdin; repeatable)' })
-      .option('content-type', { type: 'string', array: true, default: [], describe: 'override the detected type: path=type (repeatable)' })
+      .option('content-type', { type: 'string', array: true, default: [], describe: 'override the detected type: path=type, or a bare type for every artifact (repeatable)' })
       .option('generated-at', { type: 'string', describe: 'generated_at (YYYY-MM-DDTHH:MM:SSZ); default SOURCE_DATE_EPOCH, else now' })
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing output file' })
       .example('epack build evidence.epack ./reports --stream acme/prod', 'pack a directory (paths kept under artifacts/reports/)')

@@ -347,6 +347,8 @@ async function hashFile(file: string, maxSize: number, packPath: string): Promis
   return { digest: hash.digest(), size: hash.bytes };
 }
 
+const MEDIA_TYPE_RE = /^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/;
+
 interface Overrides {
   take(packPath: string): string | undefined;
   assertAllUsed(): void;
@@ -354,15 +356,23 @@ interface Overrides {
 
 function contentTypeOverrides(spec: BuildPackOptions['contentTypes']): Overrides {
   const map = new Map<string, string>();
-  const entries: [string, string][] = Array.isArray(spec)
-    ? (spec as readonly string[]).map((s) => {
-        const eq = s.lastIndexOf('=');
-        if (eq <= 0 || eq === s.length - 1) throw new UsageError('invalid_content_type', `invalid --content-type "${s}"`, { hint: 'use path=type, e.g. scans/x.json=application/sarif+json' });
-        return [s.slice(0, eq), s.slice(eq + 1)];
-      })
-    : Object.entries((spec ?? {}) as Record<string, string>);
+  let fallback: string | undefined;
+  const entries: [string, string][] = [];
+  if (Array.isArray(spec)) {
+    for (const s of spec as readonly string[]) {
+      const eq = s.indexOf('=');
+      if (eq < 0 && MEDIA_TYPE_RE.test(s)) {
+        // a bare type applies to every artifact (as epack-go's --content-type does)
+        if (fallback !== undefined) throw new UsageError('invalid_content_type', 'only one --content-type without a path may be given');
+        fallback = s;
+        continue;
+      }
+      if (eq <= 0 || eq === s.length - 1) throw new UsageError('invalid_content_type', `invalid --content-type "${s}"`, { hint: 'use path=type, e.g. scans/x.json=application/sarif+json' });
+      entries.push([s.slice(0, eq), s.slice(eq + 1)]);
+    }
+  } else entries.push(...Object.entries((spec ?? {}) as Record<string, string>));
   for (const [p, type] of entries) {
-    if (!/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/.test(type)) throw new UsageError('invalid_content_type', `"${type}" is not a media type`);
+    if (!MEDIA_TYPE_RE.test(type)) throw new UsageError('invalid_content_type', `"${type}" is not a media type`);
     map.set(p.startsWith(ARTIFACTS_PREFIX) ? p : ARTIFACTS_PREFIX + p, type);
   }
   const used = new Set<string>();
@@ -370,7 +380,7 @@ function contentTypeOverrides(spec: BuildPackOptions['contentTypes']): Overrides
     take(packPath) {
       const t = map.get(packPath);
       if (t !== undefined) used.add(packPath);
-      return t;
+      return t ?? fallback;
     },
     assertAllUsed() {
       for (const p of map.keys()) {

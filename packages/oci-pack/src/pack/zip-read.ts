@@ -6,9 +6,11 @@
  *
  * - the end-of-central-directory records agree with each other and the
  *   central directory ends exactly where they say (no hidden or prepended
- *   directories, no ZIP64 record that contradicts the classic one);
+ *   directories, no ZIP64 record that contradicts the classic one, no bytes
+ *   before the first entry);
  * - entry names are strict UTF-8 and pass the spec's path rules; no `..`,
- *   AppleDouble or `.DS_Store` entries; no duplicates, no case collisions;
+ *   AppleDouble or `.DS_Store` entries; no duplicates, no names that collide
+ *   on Windows (case, trailing dots/spaces);
  * - entry types from the external attributes: no symlinks, devices, FIFOs or
  *   sockets; directory attributes agree with the trailing slash; directory
  *   entries are empty;

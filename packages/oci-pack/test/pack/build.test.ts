@@ -104,6 +104,15 @@ describe('buildPack', () => {
     expect(readFileSync(out).subarray(0, 2).toString()).toBe('PK');
   });
 
+  it('applies a bare --content-type to every artifact without its own', async () => {
+    const res = await buildPack({ out: path.join(dir, 'ct.epack'), cwd: src, inputs: ['notes.md', 'reports'], contentTypes: ['application/x-evidence', 'notes.md=text/plain'], stream: 's' });
+    expect(Object.fromEntries(res.artifactList.map((a) => [a.path, a.content_type]))).toEqual({
+      'artifacts/notes.md': 'text/plain',
+      'artifacts/reports/nested/sbom.json': 'application/x-evidence',
+      'artifacts/reports/scan.sarif': 'application/x-evidence',
+    });
+  });
+
   it('parses sources', () => {
     expect(parseSource('@scope/tool@1.2.3')).toEqual({ name: '@scope/tool', version: '1.2.3' });
     expect(parseSource('manual')).toEqual({ name: 'manual' });
