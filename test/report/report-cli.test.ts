@@ -36,8 +36,11 @@ d('epack report', () => {
     expect(built.code, built.stderr).toBe(0);
     const old = await runEpack(['build', previous, ...files.slice(0, 2).flatMap((f) => ['-f', f]), '-f', `${sample('dorny-jest.junit.xml')}:tests/junit.xml`, ...common, '--source', 'github-actions@1.0']);
     expect(old.code, old.stderr).toBe(0);
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     writeFileSync(path.join(dir, 'key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(path.join(dir, 'key.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
+    writeFileSync(path.join(dir, 'other.pub'), other.export({ type: 'spki', format: 'pem' }));
     const signed = await runEpack(['sign', pack, '--key', path.join(dir, 'key.pem'), '--tlog-upload=false', '-y']);
     expect(signed.code, signed.stderr).toBe(0);
   });
@@ -70,6 +73,24 @@ d('epack report', () => {
     expect(result.report.signatures).toEqual([expect.objectContaining({ mode: 'key' })]);
     expect(r.stdout).not.toContain('base64');
     expect(readFileSync(result.path, 'utf8')).not.toContain('data:image/png');
+  });
+
+  it('verifies the signatures with policy flags, and shows the verdict', async () => {
+    const ok = await runEpack(['report', pack, '-o', path.join(dir, 'report-ok'), '--key', path.join(dir, 'key.pub'), '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const good = JSON.parse(ok.stdout);
+    expect(good.verified).toBe(true);
+    expect(good.report.signatures).toEqual([expect.objectContaining({ verified: true, mode: 'key', location: 'pack' })]);
+    expect(good.report.signatures[0].ruleMet).toBeTruthy();
+    expect(readFileSync(good.path, 'utf8')).toContain('<span class="badge ok">verified</span>');
+
+    const bad = await runEpack(['report', pack, '-o', path.join(dir, 'report-bad'), '--key', path.join(dir, 'other.pub'), '--json']);
+    expect(bad.code).toBe(1);
+    const failed = JSON.parse(bad.stdout);
+    expect(failed.verified).toBe(false);
+    expect(failed.report.signatures).toEqual([expect.objectContaining({ verified: false })]);
+    expect(readFileSync(failed.path, 'utf8')).toContain('<span class="badge bad">failed</span>');
+    expect(bad.stderr).toMatch(/verification_failed/);
   });
 
   it('fails with the documented exit codes', async () => {

@@ -14,8 +14,9 @@ function what(target: string, pack: string): string {
 
 /**
  * One command per distinct signer and place: `epack verify` for the pack
- * (file, and reference when known), `cosign verify` for signatures stored
- * in the registry as OCI referrers (cosign does not read pack attestations).
+ * (file, and reference when known), `epack verify` and `cosign verify` of
+ * the reference for signatures stored in the registry as OCI referrers
+ * (cosign does not read pack attestations).
  */
 export function verifyCommands(signatures: readonly ReportSignature[], pack: string, reference?: string): VerifyCommand[] {
   const out: VerifyCommand[] = [];
@@ -26,7 +27,7 @@ export function verifyCommands(signatures: readonly ReportSignature[], pack: str
     out.push(c);
   };
   for (const sig of signatures) {
-    const registry = sig.source === 'registry';
+    const registry = sig.location === 'registry';
     const targets = registry ? (reference ? [reference] : []) : [pack, ...(reference ? [reference] : [])];
     if (sig.mode === 'key' || (!sig.issuer && sig.identity?.startsWith('sha256:'))) {
       const signer = sig.identity ? `public key ${sig.identity}` : 'the signer\'s public key';

@@ -8,3 +8,4 @@ export { summarizeArtifact, type SummarizeOptions } from './summarize/index.js';
 export type * from './summarize/types.js';
 export type * from './types.js';
 export { openReportSource, pinReference, type ReportSource } from './source.js';
+export { mergeSignatures, signaturesFromVerdict } from './signatures.js';

@@ -100,6 +100,7 @@ ${facts([
 
 function signatureStatus(sig: ReportSignature): Raw {
   if (sig.error && sig.verified !== true) return html`<span class="badge bad">${sig.verified === false ? 'failed' : 'unreadable'}</span>`;
+  if (sig.verified === true && sig.ruleMet === null) return html`<span class="badge warn">valid, meets no policy rule</span>`;
   if (sig.verified === true) return html`<span class="badge ok">verified</span>`;
   if (sig.verified === false) return html`<span class="badge bad">failed</span>`;
   return html`<span class="badge warn">not verified</span>`;
@@ -109,6 +110,8 @@ function signatureCard(s: ReportSignature, i: number): Raw {
   return html`<article class="signature" aria-labelledby="signature-${i + 1}-h"><h3 id="signature-${i + 1}-h"><code>${s.source}</code> ${signatureStatus(s)}</h3>
 ${facts([
   ['Problem', s.error],
+  ['Stored', s.location === 'registry' ? 'in the registry (OCI referrer)' : 'in the pack'],
+  ['Policy rule met', s.ruleMet ?? undefined],
   ['Signer identity', s.identity ? html`<code>${s.identity}</code>` : s.mode === 'key' ? 'a public key (no identity)' : undefined],
   ['Issuer', s.issuer],
   ['Kind', s.mode === 'key' ? 'key-signed' : s.mode === 'keyless' ? 'keyless (Fulcio certificate)' : undefined],

@@ -8,9 +8,13 @@ import type { ArtifactSummary } from './summarize/types.js';
  * (`verified` undefined): the report then says it is a claim.
  */
 export interface ReportSignature {
-  /** Where it was found: `attestations/<name>.sigstore.json`, or `registry` for an OCI referrer. */
+  /** Where it was found: `attestations/<name>.sigstore.json`, a referrer digest, a legacy tag. */
   source: string;
+  /** Embedded in the pack (default), or stored in the registry (an OCI referrer or cosign tag). */
+  location?: 'pack' | 'registry';
   verified?: boolean;
+  /** The policy rule a verified signature meets; null when it meets none. */
+  ruleMet?: string | null;
   error?: string;
   mode?: 'keyless' | 'key';
   /** Certificate SAN (keyless) or `sha256:<fingerprint>` of the public key. */
