@@ -147,18 +147,35 @@ describe('OciLayoutStore', () => {
     await Promise.all(
       Array.from({ length: 8 }, (_, id) =>
         new Promise<void>((resolve, reject) => {
-          const child = spawn(process.execPath, ['--input-type=module', '-e', writer, dir, String(id)], { stdio: ['ignore', 'inherit', 'inherit'] });
+          // All start on a directory that does not exist yet: creating the layout races too.
+          const child = spawn(process.execPath, ['--input-type=module', '-e', writer, path.join(dir, 'new'), String(id)], { stdio: ['ignore', 'inherit', 'inherit'] });
           child.on('error', reject);
           child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`writer ${id} exited ${code}`))));
         }),
       ),
     );
-    const store = new OciLayoutStore(dir);
+    const store = new OciLayoutStore(path.join(dir, 'new'));
     const tags = await collect(store.tags());
     expect(tags).toHaveLength(40);
-    expect(indexJson(dir).manifests).toHaveLength(40);
-    expect(existsSync(path.join(dir, 'index.json.lock'))).toBe(false);
+    expect(indexJson(path.join(dir, 'new')).manifests).toHaveLength(40);
+    expect(existsSync(path.join(dir, 'new', 'index.json.lock'))).toBe(false);
   }, 60_000);
+
+  it('does not lose index entries with 8 async writers (separate store objects) in one process', async () => {
+    const root = path.join(dir, 'async');
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, id) => {
+        const store = new OciLayoutStore(root);
+        for (let i = 0; i < 4; i++) {
+          const a = artifact(`w${id}-${i}`);
+          await pushAll(store, a.nodes);
+          await store.tag(a.root.desc, `w${id}-${i}`);
+        }
+      }),
+    );
+    expect(await collect(new OciLayoutStore(root).tags())).toHaveLength(32);
+    expect(indexJson(root).manifests).toHaveLength(32);
+  });
 
   it('takes over a stale lock left by a dead process', async () => {
     mkdirSync(dir, { recursive: true });
