@@ -60,9 +60,23 @@ export function isHexSha256(s: unknown): s is string {
   return typeof s === 'string' && HEX_RE.test(s);
 }
 
-/** Compares two byte strings as unsigned bytes (the spec's "raw UTF-8 byte" order). */
+/**
+ * Compares two strings as their UTF-8 bytes would compare (the spec's "raw
+ * UTF-8 byte" order), without encoding them: UTF-8 byte order is code point
+ * order, and UTF-16 units give code point order once surrogates are moved
+ * above U+E000-U+FFFF.
+ */
 export function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800) x += x >= 0xe000 ? -0x800 : 0x2000;
+    if (y >= 0xd800) y += y >= 0xe000 ? -0x800 : 0x2000;
+    return x < y ? -1 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }
 
 /**

@@ -7,9 +7,7 @@ import { PackError } from '../error.js';
 import type { JsonValue } from './json.js';
 
 export function canonicalize(value: JsonValue): string {
-  const parts: string[] = [];
-  write(value, parts);
-  return parts.join('');
+  return write(value);
 }
 
 /** The canonical form as UTF-8 bytes. */
@@ -17,42 +15,32 @@ export function canonicalizeToBytes(value: JsonValue): Uint8Array {
   return new TextEncoder().encode(canonicalize(value));
 }
 
-function write(value: JsonValue, out: string[]): void {
-  if (value === null) {
-    out.push('null');
-    return;
-  }
+// String concatenation (V8 ropes) beats collecting parts for large manifests.
+function write(value: JsonValue): string {
+  if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
-      out.push(value ? 'true' : 'false');
-      return;
+      return value ? 'true' : 'false';
     case 'number':
-      out.push(serializeNumber(value));
-      return;
+      return serializeNumber(value);
     case 'string':
-      out.push(serializeString(value));
-      return;
+      return serializeString(value);
     default:
       break;
   }
   if (Array.isArray(value)) {
-    out.push('[');
-    value.forEach((item, i) => {
-      if (i > 0) out.push(',');
-      write(item, out);
-    });
-    out.push(']');
-    return;
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + write(value[i] as JsonValue);
+    return out + ']';
   }
   // Default sort compares UTF-16 code units, which is what RFC 8785 requires.
   const keys = Object.keys(value).sort();
-  out.push('{');
-  keys.forEach((key, i) => {
-    if (i > 0) out.push(',');
-    out.push(serializeString(key), ':');
-    write((value as Record<string, JsonValue>)[key] as JsonValue, out);
-  });
-  out.push('}');
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    out += (i > 0 ? ',' : '') + serializeString(key) + ':' + write((value as Record<string, JsonValue>)[key] as JsonValue);
+  }
+  return out + '}';
 }
 
 /** ES Number.prototype.toString, which RFC 8785 adopts; -0 becomes 0. */
@@ -62,19 +50,11 @@ export function serializeNumber(n: number): string {
   return String(n);
 }
 
+/** In a `u` regexp only unpaired surrogates are code points of category Cs. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /** JSON.stringify's string escaping is exactly RFC 8785's (ES2019 well-formed). */
 export function serializeString(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const next = s.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        i++;
-        continue;
-      }
-      throw new PackError('invalid_string', 'cannot canonicalize a string with a lone surrogate');
-    }
-    if (c >= 0xdc00 && c <= 0xdfff) throw new PackError('invalid_string', 'cannot canonicalize a string with a lone surrogate');
-  }
+  if (LONE_SURROGATE.test(s)) throw new PackError('invalid_string', 'cannot canonicalize a string with a lone surrogate');
   return JSON.stringify(s);
 }

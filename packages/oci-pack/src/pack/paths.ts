@@ -20,7 +20,7 @@ function invalid(path: string, reason: string, why: string, code = 'invalid_path
 
 /** Whether a string has a lone UTF-16 surrogate (cannot be encoded as UTF-8). */
 function hasLoneSurrogate(s: string): boolean {
-  return /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
+  return /\p{Cs}/u.test(s);
 }
 
 /**

@@ -123,3 +123,20 @@ describe('manifest digest', () => {
     }
   });
 });
+
+describe('compareUtf8', () => {
+  it('orders exactly like the UTF-8 bytes', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'grapheme' }), (a, b) => {
+        expect(Math.sign(compareUtf8(a, b))).toBe(Math.sign(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))));
+      }),
+      { numRuns: RUNS },
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', 'z', '\u00e9', '\ud7ff', '\ue000', '\uffff', '😀', '\u{10000}', '\u{10ffff}') }), fc.string({ unit: fc.constantFrom('a', '\uffff', '😀', '\ue000') }), (a, b) => {
+        expect(Math.sign(compareUtf8(a, b))).toBe(Math.sign(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});

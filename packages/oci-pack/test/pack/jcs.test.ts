@@ -75,7 +75,7 @@ describe('properties', () => {
     const keys = Object.keys(v);
     const rotated = keys.map((_k, i) => keys[(i + seed) % keys.length] as string).reverse();
     const out: Record<string, JsonValue> = {};
-    for (const k of rotated) out[k] = shuffleKeys(v[k] as JsonValue, seed + 1);
+    for (const k of rotated) Object.defineProperty(out, k, { value: shuffleKeys(v[k] as JsonValue, seed + 1), enumerable: true });
     return out;
   };
 
