@@ -53,14 +53,37 @@ export interface OpenedTarget {
 export class TargetPool {
   private readonly clients = new Map<string, RegistryClient>();
 
+  private readonly credentialIds = new WeakMap<object, number>();
+  private nextCredentialId = 1;
+
   client(registry: string, options: RegistryClientOptions): RegistryClient {
-    const key = JSON.stringify([registry, options.plainHttp, options.insecure, options.referrersMode]);
+    // Targets share a client only when they would authenticate and connect the same way.
+    const env = options.credentialEnv?.env;
+    const key = JSON.stringify([
+      registry,
+      options.plainHttp,
+      options.insecure,
+      options.referrersMode,
+      env?.['DOCKER_CONFIG'],
+      env?.['REGISTRY_AUTH_FILE'],
+      this.credentialId(options.credentials),
+    ]);
     let client = this.clients.get(key);
     if (!client) {
       client = new RegistryClient(registry, options);
       this.clients.set(key, client);
     }
     return client;
+  }
+
+  private credentialId(credentials: RegistryClientOptions['credentials']): number {
+    if (credentials === undefined) return 0;
+    let id = this.credentialIds.get(credentials);
+    if (id === undefined) {
+      id = this.nextCredentialId++;
+      this.credentialIds.set(credentials, id);
+    }
+    return id;
   }
 
   async close(): Promise<void> {
