@@ -131,5 +131,25 @@ for (const kind of KINDS) {
       expect(verdict.signatures[0]!.source).toBe(`${digest.replace(':', '-')}.sig#0`);
       await expect(verify(ref, { offline: true, policy: { key: await readFile(ours.pub) } })).rejects.toMatchObject({ kind: 'verification' });
     });
+
+    it('epack verifies cosign attestations (v3 referrer and legacy .att) by predicate type', async () => {
+      const predicate = path.join(dir, 'predicate.json');
+      await writeFile(predicate, JSON.stringify({ buildType: 'https://example.com/build/v1' }));
+      const type = 'https://example.com/predicate/v1';
+      for (const legacy of [false, true]) {
+        const { ref, digest } = await pushImage();
+        const attested = await runTool(
+          'cosign',
+          ['attest', '--key', cosignKey, '--use-signing-config=false', '--tlog-upload=false', `--new-bundle-format=${!legacy}`, '--type', type, '--predicate', predicate, '--allow-http-registry', '-y', `${ref.split(':v')[0]}@${digest}`],
+          { env: { COSIGN_PASSWORD: '' } },
+        );
+        expect(attested.code, attested.stderr).toBe(0);
+        const verdict = await verify(ref, { offline: true, predicateType: type, policy: { key: await readFile(cosignPub) } });
+        expect(verdict.signatures).toHaveLength(1);
+        expect(verdict.signatures[0]).toMatchObject({ predicateType: type, subjectDigest: digest });
+        expect(verdict.signatures[0]!.source.endsWith('.att#0')).toBe(legacy);
+        await expect(verify(ref, { offline: true, policy: { key: await readFile(cosignPub) } })).rejects.toMatchObject({ code: 'no_signatures' });
+      }
+    });
   });
 }

@@ -11,14 +11,15 @@ import type { KeyObject } from 'node:crypto';
 import { bundleFromJSON } from '@sigstore/bundle';
 import type { Bundle } from '@sigstore/bundle';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
-import type { Descriptor } from '../oci/descriptor.js';
+import type { Descriptor, ImageManifest } from '../oci/descriptor.js';
 import type { GraphTarget } from '../store/types.js';
 import { EpackError } from '../error.js';
 import { SignatureError } from './errors.js';
 import { fetchBytes, parseImageManifest } from './oci-io.js';
-import { identityOf, timesOf, verifyCryptography } from './verify/bundle.js';
+import { identityOf, timesOf, verifyBundle, verifyCryptography } from './verify/bundle.js';
 import { publicKeyFrom } from './verify/policy.js';
 import { COSIGN_SIGN_PREDICATE_TYPE } from './statement.js';
+import { stripStatement } from './decision.js';
 import type { SourcedSignature } from './decision.js';
 
 const SIMPLE_SIGNING = 'application/vnd.dev.cosign.simplesigning.v1+json';
@@ -26,6 +27,9 @@ const A_SIGNATURE = 'dev.cosignproject.cosign/signature';
 const A_CERTIFICATE = 'dev.sigstore.cosign/certificate';
 const A_BUNDLE = 'dev.sigstore.cosign/bundle';
 const A_TIMESTAMP = 'dev.sigstore.cosign/rfc3161timestamp';
+const DSSE_ENVELOPE = 'application/vnd.dsse.envelope.v1+json';
+const A_PREDICATE_TYPE = 'predicateType';
+const LEGACY_BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle+json;version=0.1';
 
 export interface LegacyTrust {
   trustedRoot?: TrustedRoot;
@@ -39,17 +43,59 @@ export interface LegacySignature {
   verify(trust: LegacyTrust): SourcedSignature;
 }
 
-/** The signatures at the legacy `.sig` tag of `subject`, not yet verified. */
-export async function legacySignatures(target: GraphTarget, subject: Descriptor): Promise<LegacySignature[]> {
-  const tag = `${subject.digest.replace(':', '-')}.sig`;
+async function legacyManifest(target: GraphTarget, tag: string): Promise<ImageManifest | undefined> {
   let desc: Descriptor;
   try {
     desc = await target.resolve(tag);
   } catch (err) {
-    if (err instanceof EpackError && err.kind === 'not_found') return [];
+    if (err instanceof EpackError && err.kind === 'not_found') return undefined;
     throw err;
   }
-  const manifest = parseImageManifest(await fetchBytes(target, desc), `${target.name}:${tag}`);
+  return parseImageManifest(await fetchBytes(target, desc), `${target.name}:${tag}`);
+}
+
+/**
+ * Legacy cosign attestations at tag `sha256-<hex>.att`: each layer is a DSSE
+ * envelope (`application/vnd.dsse.envelope.v1+json`) with the same annotations
+ * as a legacy signature. Each becomes a DSSE bundle, verified like any other.
+ */
+export async function legacyAttestations(target: GraphTarget, subject: Descriptor, predicateType: string): Promise<LegacySignature[]> {
+  const tag = `${subject.digest.replace(':', '-')}.att`;
+  const manifest = await legacyManifest(target, tag);
+  if (!manifest) return [];
+  const out: LegacySignature[] = [];
+  for (const [i, layer] of manifest.layers.entries()) {
+    if (layer.mediaType !== DSSE_ENVELOPE) continue;
+    const annotations = layer.annotations ?? {};
+    if (annotations[A_PREDICATE_TYPE] !== undefined && annotations[A_PREDICATE_TYPE] !== predicateType) continue;
+    const source = `${tag}#${i}`;
+    const envelope = JSON.parse(Buffer.from(await fetchBytes(target, layer)).toString('utf8')) as unknown;
+    const bundleBytes = new TextEncoder().encode(
+      JSON.stringify({ mediaType: LEGACY_BUNDLE_MEDIA_TYPE, verificationMaterial: legacyMaterial(annotations), dsseEnvelope: envelope }),
+    );
+    out.push({
+      source,
+      keyless: annotations[A_CERTIFICATE] !== undefined,
+      verify: (trust) => {
+        const sig = verifyBundle(bundleBytes, {
+          expectedSubjectDigest: subject.digest,
+          expectedPredicateType: predicateType,
+          ...(trust.trustedRoot ? { trustedRoot: trust.trustedRoot } : {}),
+          ...(trust.key !== undefined ? { key: trust.key } : {}),
+          policy: { requireTlog: trust.requireTlog },
+        });
+        return stripStatement(sig, source);
+      },
+    });
+  }
+  return out;
+}
+
+/** The signatures at the legacy `.sig` tag of `subject`, not yet verified. */
+export async function legacySignatures(target: GraphTarget, subject: Descriptor): Promise<LegacySignature[]> {
+  const tag = `${subject.digest.replace(':', '-')}.sig`;
+  const manifest = await legacyManifest(target, tag);
+  if (!manifest) return [];
   const out: LegacySignature[] = [];
   for (const [i, layer] of manifest.layers.entries()) {
     if (layer.mediaType !== SIMPLE_SIGNING) continue;
@@ -84,6 +130,22 @@ function verifyLegacy(source: string, subject: Descriptor, payload: Buffer, anno
 function toBundle(payload: Buffer, a: Record<string, string>): Bundle {
   const signature = a[A_SIGNATURE];
   if (!signature) throw new SignatureError('bundle_invalid', 'legacy signature layer has no signature annotation');
+  try {
+    return bundleFromJSON({
+      mediaType: LEGACY_BUNDLE_MEDIA_TYPE,
+      verificationMaterial: legacyMaterial(a),
+      messageSignature: {
+        messageDigest: { algorithm: 'SHA2_256', digest: createHash('sha256').update(payload).digest('base64') },
+        signature,
+      },
+    });
+  } catch (err) {
+    throw new SignatureError('bundle_invalid', `legacy signature cannot be read: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Verification material of a legacy layer: certificate or key hint, Rekor bundle, RFC 3161 timestamp. */
+function legacyMaterial(a: Record<string, string>): Record<string, unknown> {
   const material: Record<string, unknown> = { tlogEntries: [] };
   const cert = a[A_CERTIFICATE];
   if (cert) {
@@ -112,18 +174,7 @@ function toBundle(payload: Buffer, a: Record<string, string>): Bundle {
     const parsed = JSON.parse(ts) as { SignedRFC3161Timestamp: string };
     material['timestampVerificationData'] = { rfc3161Timestamps: [{ signedTimestamp: parsed.SignedRFC3161Timestamp }] };
   }
-  try {
-    return bundleFromJSON({
-      mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.1',
-      verificationMaterial: material,
-      messageSignature: {
-        messageDigest: { algorithm: 'SHA2_256', digest: createHash('sha256').update(payload).digest('base64') },
-        signature,
-      },
-    });
-  } catch (err) {
-    throw new SignatureError('bundle_invalid', `legacy signature cannot be read: ${(err as Error).message}`, { cause: err });
-  }
+  return material;
 }
 
 function checkSimpleSigning(payload: Buffer, subject: Descriptor): void {

@@ -23,7 +23,7 @@ import type { TrustRootOptions } from './verify/trusted-root.js';
 import type { VerifyPolicy } from './verify/policy.js';
 import { decide, failureOf, stripStatement } from './decision.js';
 import type { SignaturesVerdict, SignatureFailure, SourcedSignature } from './decision.js';
-import { legacySignatures } from './legacy.js';
+import { legacyAttestations, legacySignatures } from './legacy.js';
 
 export interface AttachResult {
   /** The signed manifest (resolved once from the reference). */
@@ -123,7 +123,7 @@ export interface VerifyArtifactOptions extends TrustRootOptions {
   policy?: VerifyPolicy;
   /** The predicate type the signatures must have (default cosign sign/v1). */
   predicateType?: string;
-  /** Also read legacy cosign `sha256-<hex>.sig` tags (default true). */
+  /** Also read legacy cosign `sha256-<hex>.sig` (signatures) / `.att` (attestations) tags (default true). */
   legacy?: boolean;
 }
 
@@ -162,7 +162,12 @@ export async function verifyArtifact(target: GraphTarget, ref: string, options: 
       return undefined;
     }
   });
-  const legacy = options.legacy === false ? [] : await legacySignatures(target, subject);
+  const legacy =
+    options.legacy === false
+      ? []
+      : predicateType === COSIGN_SIGN_PREDICATE_TYPE
+        ? await legacySignatures(target, subject)
+        : await legacyAttestations(target, subject, predicateType);
   const needsRoot = requireTlog || parsed.some((b) => b !== undefined && isKeylessBundle(b)) || legacy.some((l) => l.keyless);
   const trustedRoot = await resolveTrustedRoot(options, !needsRoot);
   const signatures: SourcedSignature[] = [];
@@ -180,13 +185,11 @@ export async function verifyArtifact(target: GraphTarget, ref: string, options: 
       failures.push(failureOf(candidate.source, err));
     }
   }
-  if (predicateType === COSIGN_SIGN_PREDICATE_TYPE) {
-    for (const item of legacy) {
-      try {
-        signatures.push(item.verify({ ...(trustedRoot ? { trustedRoot } : {}), ...(options.policy?.key !== undefined ? { key: options.policy.key } : {}), requireTlog }));
-      } catch (err) {
-        failures.push(failureOf(item.source, err));
-      }
+  for (const item of legacy) {
+    try {
+      signatures.push(item.verify({ ...(trustedRoot ? { trustedRoot } : {}), ...(options.policy?.key !== undefined ? { key: options.policy.key } : {}), requireTlog }));
+    } catch (err) {
+      failures.push(failureOf(item.source, err));
     }
   }
   const verdict = decide(`${target.name}@${subject.digest}`, signatures, failures, options.policy, { everySignatureMustVerify: false });
