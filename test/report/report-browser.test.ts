@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * The report of a pack built from the real-world samples, opened from
  * file:// in Debian's chromium (driven by playwright-core): no console
