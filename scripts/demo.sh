@@ -57,6 +57,11 @@ run epack sign "$STORE:demo" --key "$OUT/demo-key.pem" --tlog-upload=false --yes
 step "discover what refers to it"
 run epack discover "$STORE:demo"
 
+if has_flag verify '--key'; then
+  step "verify the signature on the pushed artifact (tag resolved once, referrers by digest)"
+  run epack verify "$STORE:demo" --key "$OUT/demo-key.pub"
+fi
+
 step "inspect it in place (reads the OCI manifest and manifest.json only)"
 run epack inspect "$STORE:latest"
 

@@ -24,6 +24,12 @@ describe('scripts/demo.sh', () => {
       expect(run.stdout).toContain(`==> ${step}`);
     }
     expect(run.stdout).toContain('pulled pack is byte-identical to the pushed one');
+    // key signing works end to end: the pack's embedded attestation and the artifact's referrer both verify
+    expect(run.stdout).toContain('==> verify the signature on the pushed artifact');
+    expect(run.stdout).toMatch(/\$ epack verify \S+pulled\.epack --key/);
+    expect(run.stdout).toMatch(/verified oci:\S+store@sha256:[0-9a-f]{64}: 1 of 1 required signer/);
+    expect(run.stdout).toMatch(/signatures \(1 of 1 required\):\n {2}key sha256:[0-9a-f]{64}/);
+    expect(run.stdout).toMatch(/report\/index\.html/);
     // discover shows the signature referrer of the pushed pack
     expect(run.stdout).toMatch(/└── application\/vnd\.dev\.sigstore\.bundle\.v0\.3\+json/);
     const index = JSON.parse(readFileSync(path.join(out, 'store/index.json'), 'utf8')) as { manifests: { artifactType?: string; annotations?: Record<string, string> }[] };

@@ -42,9 +42,14 @@ export default defineCommand<Args>({
       const tag = dst.reference.tag ?? (dst.reference.digest === undefined ? src.reference.tag : undefined);
       const sameRegistry = src.registry !== undefined && src.registry === dst.registry && src.repository !== dst.repository;
       const progress = await copyProgress(out, 'Copying');
+      // Ctrl-C aborts the transfers so that temp files are removed and no tag is set.
+      const interrupt = new AbortController();
+      const onSigint = (): void => interrupt.abort(new Error('interrupted'));
+      process.once('SIGINT', onSigint);
       let result;
       try {
         result = await copyGraph(src.target, dst.target, root, {
+          signal: interrupt.signal,
           concurrency: args.concurrency ?? 6,
           referrers: args.recursive ?? false,
           ...(args.artifactType !== undefined ? { artifactType: args.artifactType } : {}),
@@ -52,7 +57,13 @@ export default defineCommand<Args>({
           ...(tag !== undefined ? { tag } : {}),
           onProgress: (event) => progress.onEvent(event),
         });
+      } catch (err) {
+        if (!interrupt.signal.aborted) throw err;
+        progress.stop();
+        out.errorLine('epack: interrupted: the copy was stopped; nothing was tagged at the destination');
+        return 130;
       } finally {
+        process.removeListener('SIGINT', onSigint);
         progress.stop();
       }
       out.info(`Copied ${src.display} => ${dst.base}${tag !== undefined ? `:${tag}` : ''} (${result.copied} copied, ${result.skipped} already there, ${formatBytes(result.bytes)}${args.recursive ? `, ${result.referrers.length} referrers` : ''})`);
