@@ -2,7 +2,9 @@
  * The push and pull operations of the CLI, from strings to results: open the
  * pack file and the store, resolve remotes, push or pull, close everything.
  */
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { UsageError } from '../error.js';
 import { openPack } from '../pack/read.js';
 import type { SignerOptions } from '../sign/sign.js';
 import { openTarget, resolveReference, TargetPool, type OpenTargetOptions } from '../store/open.js';
@@ -60,6 +62,11 @@ export interface PushFileResult extends PushPackResult {
 }
 
 export async function pushPackFile(request: PushFileRequest): Promise<PushFileResult> {
+  if (existsSync(request.target) && !existsSync(request.packPath)) {
+    throw new UsageError('usage', `"${request.target}" is a file and "${request.packPath}" is not: the target comes first`, {
+      hint: `epack push ${request.packPath} ${request.target}`,
+    });
+  }
   const pack = await openPack(request.packPath);
   const pool = request.targetOptions?.pool ?? new TargetPool();
   try {

@@ -44,3 +44,9 @@ describe('sign on push', () => {
     expect(result.signature?.mode).toBe('key');
   });
 });
+
+describe('argument order', () => {
+  it('names the mistake when the pack comes first', async () => {
+    await expect(pushPackFile({ target: packPath, packPath: 'oci:./store:v1', env: {} })).rejects.toMatchObject({ code: 'usage', hint: `epack push oci:./store:v1 ${packPath}` });
+  });
+});
