@@ -60,6 +60,13 @@ describe.runIf(samples)('epack pack commands (CLI)', () => {
     expect(info.sources).toEqual([{ name: 'trivy', version: '0.58.1' }]);
   });
 
+  it('reads stdin and keeps inputs after repeatable flags', async () => {
+    const r = await runEpack(['build', 'stdin.epack', '--stdin', 'piped/data.json', '--source', 'a@1', 'evidence/posture.json', '-f', 'evidence/README.md:docs/readme.md', '--stream', 's'], { cwd: dir, input: '{"piped":true}' });
+    expect(r.code).toBe(0);
+    const list = JSON.parse((await epack(['list', 'artifacts', 'stdin.epack', '--json'])).stdout) as { path: string }[];
+    expect(list.map((a) => a.path)).toEqual(['artifacts/docs/readme.md', 'artifacts/piped/data.json', 'artifacts/posture.json']);
+  });
+
   it('explains a typo\'d path in one line and writes nothing', async () => {
     const r = await epack(['build', 'typo.epack', 'evidnce', '--stream', 's']);
     expect(r.code).toBe(3);

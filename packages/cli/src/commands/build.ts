@@ -5,11 +5,17 @@ interface Args {
   out: string;
   inputs: string[];
   stream: string;
-  source: string[];
-  file: string[];
-  contentType: string[];
+  source?: string | string[];
+  file?: string | string[];
+  stdin?: string;
+  contentType?: string | string[];
   generatedAt?: string;
   force: boolean;
+}
+
+/** Repeatable flags are declared without `array: true`, which would swallow the positional inputs after them. */
+function list(value: string | string[] | undefined): string[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
 
 export default defineCommand<Args>({
@@ -20,14 +26,15 @@ export default defineCommand<Args>({
       .positional('out', { type: 'string', describe: 'the pack file to write (.epack)', demandOption: true })
       .positional('inputs', { type: 'string', array: true, default: [], describe: 'files, directories (sub-paths kept) or quoted globs' })
       .option('stream', { alias: 's', type: 'string', demandOption: true, describe: 'stream identifier, e.g. acme/prod' })
-      .option('source', { type: 'string', array: true, default: [], describe: 'a collector that produced the evidence: name@version (repeatable)' })
-      .option('file', { alias: 'f', type: 'string', array: true, default: [], describe: 'map a file into the pack: src:dest (src - reads stdin; repeatable)' })
-      .option('content-type', { type: 'string', array: true, default: [], describe: 'override the detected type: path=type, or a bare type for every artifact (repeatable)' })
+      .option('source', { type: 'string', describe: 'a collector that produced the evidence: name@version (repeatable)' })
+      .option('file', { alias: 'f', type: 'string', describe: 'map a file into the pack: src:dest (repeatable; --file=-:dest reads stdin)' })
+      .option('stdin', { type: 'string', describe: 'read one artifact from stdin and store it at this path (same as --file=-:<path>)' })
+      .option('content-type', { type: 'string', describe: 'override the detected type: path=type, or a bare type for every artifact (repeatable)' })
       .option('generated-at', { type: 'string', describe: 'generated_at (YYYY-MM-DDTHH:MM:SSZ); default SOURCE_DATE_EPOCH, else now' })
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing output file' })
       .example('epack build evidence.epack ./reports --stream acme/prod', 'pack a directory (paths kept under artifacts/reports/)')
       .example("epack build e.epack 'scans/**/*.sarif' --stream acme/prod --source trivy@0.58.1", 'pack a glob, record the collector')
-      .example('trivy ... | epack build e.epack -f -:scans/trivy.json --stream acme/prod', 'pack stdin under a name'),
+      .example('trivy ... | epack build e.epack --stdin scans/trivy.json --stream acme/prod', 'pack stdin under a name'),
   run: async (args, { out }) => {
     const { buildPack } = await import('@epack/oci-pack/pack');
     if (!args.out.endsWith('.epack')) out.warn(`${args.out}: Evidence Packs use the .epack extension (spec v1 §2.1)`);
@@ -35,9 +42,9 @@ export default defineCommand<Args>({
       out: args.out,
       inputs: args.inputs,
       stream: args.stream,
-      sources: args.source,
-      mappings: args.file,
-      contentTypes: args.contentType,
+      sources: list(args.source),
+      mappings: [...list(args.file), ...(args.stdin !== undefined ? [`-:${args.stdin}`] : [])],
+      contentTypes: list(args.contentType),
       force: args.force,
       ...(args.generatedAt !== undefined ? { generatedAt: args.generatedAt } : {}),
     });
