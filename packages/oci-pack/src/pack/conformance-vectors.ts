@@ -5,7 +5,7 @@
  * differ in shape, so the mapping is explicit rather than guessed; a file
  * without a handler is reported as a failing case, never skipped.
  */
-import { PackError } from '../error.js';
+import { EpackError, PackError } from '../error.js';
 import {
   checkAttestationStatement,
   checkStatement,
@@ -15,6 +15,8 @@ import {
   STATEMENT_SUBJECT_NAME,
   STATEMENT_TYPE,
 } from './attestation.js';
+import { errorCodes } from './conformance-codes.js';
+import { packZip, type RawEntry } from './conformance-zip.js';
 import { computeManifestDigest, computePackDigest, isValidDigest, packDigestInput, sha256Hex } from './digest.js';
 import { checkEntryAttributes, checkEntryType, checkPackStructure, classifyEntryName, unixFileType } from './entries.js';
 import { canonicalize } from './jcs.js';
@@ -88,6 +90,60 @@ export function stringifyWithLexemes(value: JsonValue, lexemes: Lexemes, parent?
 
 function fail(message: string): never {
   throw new PackError('behavior_violated', message);
+}
+
+let archives = 0;
+
+/**
+ * Runs the entry rules, then the same entries wrapped in an archive through
+ * the pack reader, and fails the case when the two disagree (accept vs.
+ * reject, or a reader rejection without the rules' code).
+ */
+async function alsoThroughReader(ctx: HandlerContext, pure: () => unknown, archive: () => Buffer): Promise<void> {
+  let ruleError: unknown;
+  try {
+    pure();
+  } catch (err) {
+    if (!(err instanceof EpackError)) throw err;
+    ruleError = err;
+  }
+  let readerError: unknown;
+  try {
+    const file = await ctx.tempFile(`entry-${archives++}.epack`, archive());
+    const pack = await (await ctx.openPack())(file, {});
+    await pack.close();
+  } catch (err) {
+    readerError = err;
+  }
+  const readerCodes = readerError === undefined ? [] : errorCodes(readerError).map((e) => e.code);
+  if (ruleError === undefined && readerError !== undefined) {
+    fail(`the pack reader rejects the archive (${readerCodes.join('/')}: ${(readerError as Error).message}) although the entry rules accept it`);
+  }
+  if (ruleError instanceof EpackError) {
+    if (readerError === undefined) fail(`the pack reader accepts the archive although the entry rules reject it (${ruleError.code})`);
+    if (!readerCodes.includes(ruleError.code)) fail(`the pack reader rejects the archive with ${readerCodes.join('/')}, the entry rules with ${ruleError.code}`);
+    throw ruleError;
+  }
+}
+
+/** Wraps one entry name into a pack: listed in the manifest when it is a valid artifact file. */
+function archiveForName(name: string): Buffer {
+  if (name === 'manifest.json') return packZip([{ name: 'artifacts/' }], []);
+  let listed: string[] = [];
+  try {
+    if (!name.endsWith('/') && classifyEntryName(name) === 'artifact') listed = [name];
+  } catch {
+    listed = [];
+  }
+  const entries: RawEntry[] = name === 'artifacts/' ? [{ name }] : [{ name: 'artifacts/' }, { name }];
+  return packZip(entries, listed);
+}
+
+/** Entries of a vector's ZIP listing, apart from the manifest (packZip writes that). */
+function archiveForEntries(names: readonly string[], listed: readonly string[]): Buffer {
+  const manifestAt = names.includes('manifest.json') ? 'manifest.json' : (names.find((n) => n.endsWith('/manifest.json')) ?? null);
+  const entries = names.filter((n) => n !== manifestAt).map((name) => ({ name }));
+  return packZip(entries, manifestAt === 'manifest.json' ? listed : [], manifestAt);
 }
 
 function obj(value: JsonValue | undefined): JsonObject {
@@ -506,23 +562,22 @@ function entryNames(values: JsonValue[]): string[] {
   return values.map((e) => (typeof e === 'string' ? e : String(obj(e)['entry_path'])));
 }
 
-const entryPathTests: Handler = (v) => [
+const entryPathTests: Handler = (v, ctx) => [
   ...tests(v).map((t, i) => ({
     ...base(t, i),
     run: () => {
-      classifyEntryName(String(t['entry_path']));
+      const name = String(t['entry_path']);
+      return alsoThroughReader(ctx, () => classifyEntryName(name), () => archiveForName(name));
     },
   })),
   ...entryNames(list(v.data['valid_entries'])).map((name) => ({
     name: `valid_entries/${name}`,
     valid: true,
-    run: () => {
-      classifyEntryName(name);
-    },
+    run: () => alsoThroughReader(ctx, () => classifyEntryName(name), () => archiveForName(name)),
   })),
 ];
 
-const extraArtifactInZip: Handler = (v) => {
+const extraArtifactInZip: Handler = (v, ctx) => {
   const input = obj(v.data['input']);
   return [
     {
@@ -530,18 +585,21 @@ const extraArtifactInZip: Handler = (v) => {
       name: str(v.data['name']) ?? v.rel,
       run: () => {
         const manifest = manifestOnly(inputBytes(v, input['manifest'] as JsonValue, input, 'manifest'));
-        checkPackStructure(entryNames(list(input['zip_entries'])), embeddedArtifacts(manifest));
+        const names = entryNames(list(input['zip_entries']));
+        const listed = embeddedArtifacts(manifest).map((a) => a.path);
+        return alsoThroughReader(ctx, () => checkPackStructure(names, embeddedArtifacts(manifest)), () => archiveForEntries(names, listed));
       },
     },
   ];
 };
 
-const missingArtifact: Handler = (v) =>
+const missingArtifact: Handler = (v, ctx) =>
   tests(v).map((t, i) => ({
     ...base(t, i),
     run: () => {
       const artifacts = list(t['manifest_artifacts']).filter(isJsonObject).map((a) => ({ path: String(a['path']) }));
-      checkPackStructure(entryNames(list(t['zip_entries'])), artifacts);
+      const names = entryNames(list(t['zip_entries']));
+      return alsoThroughReader(ctx, () => checkPackStructure(names, artifacts), () => archiveForEntries(names, artifacts.map((a) => a.path)));
     },
   }));
 
@@ -550,8 +608,11 @@ const packStructure: Handler = (v, ctx) =>
     ...base(t, i),
     run: async () => {
       if (t['structure'] !== undefined) {
-        checkPackStructure(entryNames(list(t['structure'])));
-        return;
+        const names = entryNames(list(t['structure']));
+        const files = names.filter((n) => n.startsWith('artifacts/') && !n.endsWith('/'));
+        return alsoThroughReader(ctx, () => checkPackStructure(names, names.includes('manifest.json') ? files.map((path) => ({ path })) : undefined), () =>
+          archiveForEntries(names, files),
+        );
       }
       if (t['filename'] !== undefined) {
         checkPackFileName(String(t['filename']));
@@ -568,36 +629,51 @@ export function checkPackFileName(name: string): void {
   if (!/\.(epack|zip)$/i.test(name)) throw new PackError('invalid_extension', `${name}: an Evidence Pack file ends in .epack (or .zip)`);
 }
 
-const attestationPlacement: Handler = (v) =>
+const attestationPlacement: Handler = (v, ctx) =>
   tests(v).map((t, i) => ({
     ...base(t, i),
     run: () => {
       const paths = t['attestations'] !== undefined ? entryNames(list(t['attestations'])) : [String(t['path'])];
-      for (const path of paths) {
-        if (classifyEntryName(path) !== 'attestation') throw new PackError('attestation_wrong_location', `${path} is not an attestation file`);
-      }
-      checkCaseCollisions(paths);
+      const rules = (): void => {
+        for (const path of paths) {
+          if (classifyEntryName(path) !== 'attestation') throw new PackError('attestation_wrong_location', `${path} is not an attestation file`);
+        }
+        checkCaseCollisions(paths);
+      };
+      return alsoThroughReader(ctx, rules, () => packZip([{ name: 'artifacts/' }, ...paths.map((name) => ({ name }))], []));
     },
   }));
 
-const directoryEntries: Handler = (v) =>
+const directoryEntries: Handler = (v, ctx) =>
   tests(v).map((t, i) => ({
     ...base(t, i),
     run: () => {
       const entry = obj(t['entry']);
       const attrs = obj(entry['external_attrs']);
       const mode = str(attrs['unix_mode']);
-      checkEntryAttributes({
-        name: String(entry['name']),
-        compressedSize: Number(entry['compressed_size']),
-        uncompressedSize: Number(entry['uncompressed_size']),
+      const name = String(entry['name']);
+      const compressedSize = Number(entry['compressed_size']);
+      const uncompressedSize = Number(entry['uncompressed_size']);
+      const type = {
         ...(mode !== undefined ? { unixMode: parseInt(mode, 8) } : {}),
         ...(attrs['is_directory'] === true && mode === undefined ? { dosDirectory: true } : {}),
-      });
+      };
+      const isFile = !name.endsWith('/');
+      // A regular file's sizes only matter for directories; the archive gets real content for it.
+      const raw: RawEntry =
+        isFile || (compressedSize === 0 && uncompressedSize === 0)
+          ? { name, ...type }
+          : { name, ...type, data: new Uint8Array(compressedSize), compressedSize, uncompressedSize };
+      const listed = isFile && t['valid'] === true ? [name] : [];
+      return alsoThroughReader(
+        ctx,
+        () => checkEntryAttributes({ name, compressedSize, uncompressedSize, ...type }),
+        () => packZip(name === 'artifacts/' ? [raw] : [{ name: 'artifacts/' }, raw], listed),
+      );
     },
   }));
 
-const specialFiles: Handler = (v) =>
+const specialFiles: Handler = (v, ctx) =>
   tests(v).map((t, i) => ({
     ...base(t, i),
     name: String(t['entry_type']),
@@ -605,12 +681,19 @@ const specialFiles: Handler = (v) =>
       const mode = str(t['unix_mode']);
       const name = `artifacts/${String(t['entry_type'])}`;
       if (mode === undefined) {
+        // ZIP has no hard link representation (pack.md §7.3): only the type rule can be run.
         checkEntryType(name, t['entry_type'] === 'hardlink' ? 'hardlink' : 'unknown');
         return;
       }
       const unixMode = parseInt(mode, 8);
-      checkEntryType(name, unixFileType(unixMode));
-      checkEntryAttributes({ name, compressedSize: 0, uncompressedSize: 0, unixMode });
+      return alsoThroughReader(
+        ctx,
+        () => {
+          checkEntryType(name, unixFileType(unixMode));
+          checkEntryAttributes({ name, compressedSize: 0, uncompressedSize: 0, unixMode });
+        },
+        () => packZip([{ name: 'artifacts/' }, { name, unixMode }], []),
+      );
     },
   }));
 

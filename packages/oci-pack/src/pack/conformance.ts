@@ -8,15 +8,12 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { EpackError, NotFoundError } from '../error.js';
+import { NotFoundError } from '../error.js';
+import { errorCodes, type ConformanceError } from './conformance-codes.js';
 import { KNOWN_CONFLICTS, VECTOR_HANDLERS, type Computed, type HandlerContext, type Lexemes, type OpenPackFn, type VectorCase, type VectorFile } from './conformance-vectors.js';
 import { isJsonObject, parseStrictJson, type JsonValue } from './json.js';
 
-export interface ConformanceError {
-  code: string;
-  message?: string;
-  location?: string;
-}
+export { errorCodes, type ConformanceError };
 
 /** One case, as the runner spec prints it. */
 export interface ConformanceResult {
@@ -53,41 +50,6 @@ export interface ConformanceOptions {
   onResult?: (result: ConformanceResult) => void;
   /** The ZIP reader to use for fixture vectors (default: src/pack/read.ts openPack). */
   openPack?: OpenPackFn;
-}
-
-/**
- * Codes the runner spec or the vectors use for the same failure under
- * another name. A result lists epack's code first, then these.
- */
-const RELATED_CODES: Record<string, string[]> = {
-  json_parse_error: ['invalid_json'],
-  compression_bomb: ['zip_bomb'],
-  symlink: ['zip_symlink'],
-  device_file: ['zip_special_file'],
-  non_regular_file: ['zip_special_file'],
-  hardlink: ['zip_special_file'],
-  invalid_number: ['invalid_json'],
-  invalid_digest_format: ['invalid_digest'],
-};
-
-export function errorCodes(err: unknown): ConformanceError[] {
-  if (!(err instanceof EpackError)) {
-    return [{ code: 'internal_error', message: err instanceof Error ? err.message : String(err) }];
-  }
-  const location = err.details?.['location'];
-  const first: ConformanceError = { code: err.code, message: err.message };
-  if (typeof location === 'string') first.location = location;
-  const codes = [first];
-  const extra = new Set<string>();
-  const reason = err.details?.['reason'];
-  if (typeof reason === 'string') extra.add(reason);
-  const related = err.details?.['related'];
-  if (Array.isArray(related)) for (const r of related) if (typeof r === 'string') extra.add(r);
-  for (const r of RELATED_CODES[err.code] ?? []) extra.add(r);
-  if (err.code.startsWith('missing_')) extra.add('missing_required_field');
-  extra.delete(err.code);
-  for (const code of extra) codes.push({ code });
-  return codes;
 }
 
 async function listVectorFiles(dir: string, prefix = ''): Promise<string[]> {

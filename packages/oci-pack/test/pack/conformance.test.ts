@@ -56,6 +56,23 @@ describe.skipIf(!vectors)('the spec test vectors', () => {
     expect(summary.results[0]?.result.errors.map((e) => e.code)).toEqual(['symlink', 'zip_symlink']);
   });
 
+  it('checks entry-level vectors through the reader too: a reader that disagrees fails the case', async () => {
+    const accepting = await runConformance(vectors as string, { filter: 'zip-safety/path-traversal', openPack: async () => ({ close: async () => undefined }) });
+    expect(accepting.failed).toBe(3);
+    expect(accepting.results[0]?.failure).toBe('the pack reader accepts the archive although the entry rules reject it (path_traversal)');
+    const other = await runConformance(vectors as string, {
+      filter: 'structure/extra-top-level-files',
+      openPack: async () => {
+        throw new PackError('invalid_zip_format', 'stub');
+      },
+    });
+    const valid = other.results.filter((r) => r.valid);
+    const invalid = other.results.filter((r) => !r.valid);
+    expect(valid.length).toBeGreaterThan(0);
+    expect(valid.every((r) => !r.pass && /rejects the archive \(invalid_zip_format/.test(r.failure ?? ''))).toBe(true);
+    expect(invalid.every((r) => !r.pass && /rejects the archive with invalid_zip_format, the entry rules with/.test(r.failure ?? ''))).toBe(true);
+  });
+
   it('fails a fixture case when the reader accepts the archive', async () => {
     const summary = await runConformance(vectors as string, {
       filter: 'zip-safety/duplicate-paths',
