@@ -103,7 +103,11 @@ describe.concurrent('epack sign / verify on packs', () => {
     const one = await runEpack(['verify', file, '--trusted-root', rootFile, ...policy, '--json']);
     expect(one.code).toBe(1);
     expect(errorCode(one)).toBe('threshold_not_met');
-    await runEpack(['sign', file, ...keylessFlags()], { env: { SIGSTORE_ID_TOKEN: sigstore.emailToken('auditor@example.com') } });
+    // The token from a file (--identity-token <path>), like cosign.
+    const tokenFile = path.join(dir, `token-${n++}`);
+    await writeFile(tokenFile, sigstore.emailToken('auditor@example.com') + '\n');
+    const fromFile = await runEpack(['sign', file, ...keylessFlags(), '--identity-token', tokenFile], { env: { SIGSTORE_ID_TOKEN: undefined } });
+    expect(fromFile.code, fromFile.stderr).toBe(0);
     const two = await runEpack(['verify', file, '--trusted-root', rootFile, ...policy, '--json']);
     expect(two.code, two.stderr).toBe(0);
     expect((json(two)['signatures'] as unknown[]).length).toBe(2);

@@ -26,7 +26,7 @@ export default defineCommand<Args>({
       y
         .positional('target', { type: 'string', describe: 'a pack file, or a registry reference / oci:<dir>:<tag>' })
         .option('key', { type: 'string', describe: 'Private key (PEM: EC P-256/P-384, Ed25519, RSA); passphrase in EPACK_KEY_PASSWORD. Keyless without it' })
-        .option('identity-token', { type: 'string', describe: 'OIDC identity token for keyless signing (else SIGSTORE_ID_TOKEN, GitHub Actions, or a browser login)' })
+        .option('identity-token', { type: 'string', describe: 'OIDC identity token, or a file holding one, for keyless signing (else SIGSTORE_ID_TOKEN, GitHub Actions, or a browser login)' })
         .option('fulcio-url', { type: 'string', describe: 'Fulcio CA (default https://fulcio.sigstore.dev)' })
         .option('rekor-url', { type: 'string', describe: 'Rekor transparency log (default https://rekor.sigstore.dev)' })
         .option('tsa-url', { type: 'string', describe: 'RFC 3161 timestamp authority, full URL (none by default)' })
@@ -45,6 +45,7 @@ export default defineCommand<Args>({
     const sign = await import('@epack/oci-pack/sign');
     const { UsageError } = await import('@epack/oci-pack/error');
     const keyless = args.key === undefined;
+    const identityToken = args.identityToken !== undefined ? await tokenArgument(args.identityToken) : undefined;
     const interactive = isInteractive();
     const signer: import('@epack/oci-pack/sign').SignerOptions = {
       tlogUpload: args.tlogUpload,
@@ -54,7 +55,7 @@ export default defineCommand<Args>({
       ...(args.tsaUrl !== undefined ? { tsaURL: args.tsaUrl } : {}),
       ...(args.tlogEntryType !== undefined ? { tlogEntryType: args.tlogEntryType } : {}),
       identity: {
-        ...(args.identityToken !== undefined ? { identityToken: args.identityToken } : {}),
+        ...(identityToken !== undefined ? { identityToken } : {}),
         interactive,
         browser: {
           openURL: (url: string) => openInBrowser(url, out),
@@ -122,5 +123,16 @@ async function readStatement(readFile: (p: string) => Promise<Buffer>, file: str
   } catch (err) {
     const { NotFoundError } = await import('@epack/oci-pack/error');
     throw new NotFoundError('file_not_found', `cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** A JWT as given, or the contents of the file it names (like cosign --identity-token). */
+async function tokenArgument(value: string): Promise<string> {
+  if (/^[\w-]+\.[\w-]+\.[\w-]*$/.test(value.trim())) return value.trim();
+  const { readFile } = await import('node:fs/promises');
+  try {
+    return (await readFile(value, 'utf8')).trim();
+  } catch {
+    return value;
   }
 }
