@@ -21,7 +21,7 @@ import { serializeManifest, SPEC_VERSION } from './manifest.js';
 import { checkCaseCollisions, validateArtifactPath } from './paths.js';
 import { openPackSource } from './source.js';
 import { formatTimestamp, isValidTimestamp } from './timestamp.js';
-import type { EmbeddedArtifact, PackLimits, PackManifest, PackReader } from './types.js';
+import type { EmbeddedArtifact, PackArtifact, PackLimits, PackManifest, PackReader } from './types.js';
 import { writePack, type WritePackResult } from './write.js';
 import { sourceDateEpoch } from './zip-write.js';
 
@@ -71,6 +71,8 @@ export async function mergePacks(out: string, packs: readonly (string | PackRead
     checkStreamUniqueness(opened);
     const mergedAt = resolveTime(opts.mergedAt);
     const artifacts: EmbeddedArtifact[] = [];
+    // referenced artifacts (pack.md §4.3) carry no bytes; they are kept as they are
+    const references: PackArtifact[] = [];
     const origin = new Map<string, { reader: PackReader; path: string }>();
     const sourcePacks: SourcePackProvenance[] = [];
     const summary: MergeResult['sources'] = [];
@@ -84,6 +86,7 @@ export async function mergePacks(out: string, packs: readonly (string | PackRead
         origin.set(target, { reader, path: a.path });
         artifacts.push({ ...a, path: target });
       }
+      for (const a of m.artifacts) if (a.type !== 'embedded') references.push(a);
       const embedded = opts.includeAttestations === false ? [] : await embedAttestations(reader, opts);
       sourcePacks.push({
         stream: m.stream,
@@ -102,7 +105,7 @@ export async function mergePacks(out: string, packs: readonly (string | PackRead
       generated_at: mergedAt,
       pack_digest: computePackDigest(artifacts),
       sources: [],
-      artifacts,
+      artifacts: [...artifacts, ...references],
       provenance: {
         type: 'merged',
         merged_at: mergedAt,

@@ -76,6 +76,19 @@ describe('mergePacks', () => {
     expect(await code(mergePacks(path.join(dir, 'm3.epack'), [out, a], { stream: 'org/x' }))).toBe('duplicate_stream');
   });
 
+  it('keeps referenced artifacts of the sources', async () => {
+    const files = { 'artifacts/r.json': '{}' };
+    const manifest = JSON.parse(manifestFor(files, 'org/ref').toString()) as { artifacts: unknown[] };
+    manifest.artifacts.push({ type: 'reference', name: 'soc2', uri: 'https://trust.example.com/soc2', access: { policy: 'nda_required' } });
+    const src = path.join(dir, 'ref.epack');
+    writeFileSync(src, craftZip([{ name: 'manifest.json', data: JSON.stringify(manifest) }, { name: 'artifacts/' }, { name: 'artifacts/r.json', data: '{}' }]));
+    const out = path.join(dir, 'ref-merged.epack');
+    await mergePacks(out, [src], { stream: 'org/m' });
+    const m = await openPack(out);
+    expect(m.manifest.artifacts.map((a) => (a.type === 'embedded' ? a['path'] : a['name']))).toEqual(['artifacts/org/ref/r.json', 'soc2']);
+    await m.close();
+  });
+
   it('rejects duplicate streams and an attestation for another manifest', async () => {
     const a2 = packFile('a2.epack', 'org/a', { 'artifacts/z.json': '{}' });
     expect(await code(mergePacks(path.join(dir, 'dup.epack'), [a2, c, packFile('a3.epack', 'org/a', { 'artifacts/q': 'q' })], { stream: 'x' }))).toBe('duplicate_stream');
