@@ -9,8 +9,9 @@ function rebuild(text: string, cuts: number[]): unknown {
   const put = (path: JsonPath, value: unknown) => {
     if (path.length === 0) root = value;
     else {
-      const parent = stack[stack.length - 1] as Record<string, unknown> | unknown[];
-      (parent as Record<string | number, unknown>)[path[path.length - 1]!] = value;
+      const parent = stack[stack.length - 1] as object;
+      // defineProperty: a "__proto__" key is data, as in JSON.parse.
+      Object.defineProperty(parent, path[path.length - 1]!, { value, enumerable: true, writable: true, configurable: true });
     }
   };
   const parser = new JsonStreamParser(
