@@ -133,4 +133,21 @@ describe('keyless signing against a private Sigstore', () => {
     const ok = verifyBundle(bundle, { trustedRoot: root, policy: { identities: [{ subjectRegExp: '.*alice@example\\.com\\.evil', issuer: EMAIL_ISSUER }] } });
     expect(ok.identity).toBe('malice@example.com.evil');
   });
+
+  it('key signature logged in Rekor: --require-tlog passes with the trusted root, fails against a foreign log', async () => {
+    const { priv, pub } = pemPair('p256');
+    const bundle = await signStatement(statement, { keyPem: priv, rekorURL: sigstore.rekorURL, tlogEntryType: 'intoto' });
+    const sig = verifyBundle(bundle, { trustedRoot: root, policy: { key: pub, requireTlog: true } });
+    expect(sig.mode).toBe('key');
+    expect(sig.logIndex).toMatch(/^\d+$/);
+    const other = await startMockSigstore();
+    try {
+      const foreign = parseTrustedRoot(JSON.stringify(other.trustedRoot));
+      expect(() => verifyBundle(bundle, { trustedRoot: foreign, policy: { key: pub, requireTlog: true } })).toThrow(
+        expect.objectContaining({ code: 'tlog_invalid' }),
+      );
+    } finally {
+      await other.close();
+    }
+  });
 });
