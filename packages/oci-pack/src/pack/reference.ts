@@ -162,16 +162,20 @@ export function redactUrl(uri: string): string {
   return scheme + auth + rest + q + fragment;
 }
 
+/** Header names whose values are credentials. */
+const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'x-api-key', 'x-auth-token', 'x-registry-auth', 'private-token'];
+const HEADER_RE = new RegExp(`\\b(${SECRET_HEADERS.join('|')})(\\s*[:=]\\s*)(?:(bearer|basic|digest|token|negotiate)\\s+)?[^\\s,;]+`, 'gi');
+
 /**
- * Redacts secrets from free text (log lines, error messages): Authorization
- * header values, bearer/basic credentials, URL userinfo and sensitive query values.
+ * Redacts secrets from free text (log lines, error messages): credential
+ * header values (`Authorization: Bearer REDACTED`), cookies, bare bearer and
+ * basic credentials, URL userinfo and sensitive query values.
  */
 export function redactSecrets(text: string): string {
   return text
-    .replace(/(authorization\s*[:=]\s*)(\S+)(\s+\S+)?/gi, (_m, head: string, scheme: string, cred: string | undefined) =>
-      cred ? `${head}${scheme} REDACTED` : `${head}REDACTED`,
-    )
-    .replace(/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 REDACTED')
+    .replace(HEADER_RE, (_m, name: string, sep: string, scheme: string | undefined) => `${name}${sep}${scheme ? scheme + ' ' : ''}REDACTED`)
+    .replace(/\b(cookie|set-cookie)(\s*:\s*)[^\r\n]*/gi, '$1$2REDACTED')
+    .replace(/\b(bearer|basic)\s+(?!REDACTED\b)[A-Za-z0-9._~+/=-]{8,}/gi, '$1 REDACTED')
     .replace(/[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, (url) => redactUrl(url));
 }
 

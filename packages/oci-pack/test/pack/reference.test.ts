@@ -113,3 +113,17 @@ describe('redaction (pack.md §7.7)', () => {
     }
   });
 });
+
+describe('redactSecrets headers', () => {
+  it.each([
+    ['Authorization: Bearer abc.def.ghi', 'Authorization: Bearer REDACTED'],
+    ['authorization=tok3nvalue rest', 'authorization=REDACTED rest'],
+    ['Proxy-Authorization: Basic dXNlcjpwYXNz', 'Proxy-Authorization: Basic REDACTED'],
+    ['X-Api-Key: k3y', 'X-Api-Key: REDACTED'],
+    ['Cookie: session=abc; other=def', 'Cookie: REDACTED'],
+    ['Set-Cookie: id=1; HttpOnly', 'Set-Cookie: REDACTED'],
+    ['Authorization: s3cr3t and more words', 'Authorization: REDACTED and more words'],
+  ])('%s', (input, output) => {
+    expect(redactSecrets(input)).toBe(output);
+  });
+});
