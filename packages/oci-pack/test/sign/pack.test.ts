@@ -205,4 +205,30 @@ describe('signPack / verifyPack', () => {
     await expect(signPack(broken, { keyPem: keyPair().priv, tlogUpload: false })).rejects.toMatchObject({ kind: 'verification' });
     expect(await readFile(broken)).toEqual(await readFile(broken + '.bak'));
   });
+
+  it('GitHub Actions ambient credentials drive the whole keyless flow', async () => {
+    const { createServer } = await import('node:http');
+    let asked = '';
+    const server = createServer((req, res) => {
+      asked = `${req.url} ${req.headers.authorization}`;
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ value: sigstore.githubToken() }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const file = await makePack(next());
+      const res = await signPack(file, {
+        identity: { env: { ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${port}/idtoken?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner' } },
+        fulcioURL: sigstore.fulcioURL,
+        rekorURL: sigstore.rekorURL,
+        tlogEntryType: 'intoto',
+      });
+      expect(asked).toContain('audience=sigstore');
+      expect(asked).toContain('Bearer runner');
+      expect(res.identity).toBe(GITHUB_IDENTITY);
+      await expect(verifyPack(file, { trustedRoot: root, policy: github })).resolves.toBeDefined();
+    } finally {
+      server.close();
+    }
+  });
 });
