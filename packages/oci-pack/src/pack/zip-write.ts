@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import * as yazl from 'yazl';
@@ -86,6 +86,9 @@ function localDateWithUtcFields(utc: Date): Date {
 export async function writeZipAtomic(outPath: string, entries: readonly ZipWriteEntry[], opts: ZipWriteOptions = {}): Promise<ZipWriteResult> {
   const dir = path.dirname(path.resolve(outPath));
   const tmp = path.join(dir, `.${path.basename(outPath)}.${randomBytes(6).toString('hex')}.tmp`);
+  await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+    throw new PackError('zip_write_failed', `cannot create ${dir}: ${(err as Error).message}`, { cause: err });
+  });
   try {
     const { size, entrySizes } = await writeZip(tmp, entries, localDateWithUtcFields(opts.mtime ?? DEFAULT_ZIP_TIME));
     const handle = await open(tmp, 'r+');
