@@ -14,10 +14,12 @@ import { MediaType } from '../oci/media-types.js';
 import { EpackError, RegistryError } from '../error.js';
 import { errorForResponse, parseErrorBody } from './errors.js';
 import { readBytes, readText, type Transport } from './http.js';
-import { getManifest, putManifest, type FetchedManifest, type ManifestContext } from './manifests.js';
+import { getManifest, headManifest, putManifest, type FetchedManifest, type ManifestContext } from './manifests.js';
 import { nextLink, PageGuard } from './link.js';
 
 const MAX_REFERRER_PAGES = 256;
+/** What the fallback tag may hold: an index, or (GitLab) the subject itself, which is then ignored. */
+const FALLBACK_ACCEPT = [MediaType.imageIndex, MediaType.imageManifest, MediaType.dockerManifest, MediaType.dockerManifestList].join(', ');
 import type { ReferrersMode } from './options.js';
 import { sleep } from './retry.js';
 
@@ -151,7 +153,7 @@ export class Referrers {
 
   /** Reads the fallback index; a missing or invalid one (e.g. GitLab answering with the subject) reads as empty. */
   async readIndex(subjectDigest: string, signal?: AbortSignal): Promise<{ manifests: Descriptor[]; fetched: FetchedManifest | undefined; valid: boolean }> {
-    const fetched = await getManifest(fallbackTag(subjectDigest), { ...this.ctx.manifests, signal }, [MediaType.imageIndex, MediaType.imageManifest, MediaType.dockerManifest, MediaType.dockerManifestList].join(', '), true);
+    const fetched = await getManifest(fallbackTag(subjectDigest), { ...this.ctx.manifests, signal }, FALLBACK_ACCEPT, true);
     if (!fetched) return { manifests: [], fetched: undefined, valid: false };
     const index = fetched.descriptor.mediaType === MediaType.imageIndex && fetched.descriptor.digest !== subjectDigest ? parseIndex(fetched.bytes) : undefined;
     if (!index) {
@@ -168,39 +170,58 @@ export class Referrers {
 
   private async addUnlocked(subjectDigest: string, referrer: Descriptor, signal?: AbortSignal): Promise<void> {
     const tag = fallbackTag(subjectDigest);
-    const maxAttempts = 10;
-    let written: string | undefined;
+    const maxAttempts = 20;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const current = await this.readIndex(subjectDigest, signal);
-      if (current.manifests.some((d) => d.digest === referrer.digest)) {
-        if (written === undefined) return;
-        // Our entry is there: confirmed. Collect the index we replaced, if any.
-        return;
-      }
+      if (current.manifests.some((d) => d.digest === referrer.digest)) return;
       const manifests = [...current.manifests, referrer];
       const index: ImageIndex = { schemaVersion: 2, mediaType: MediaType.imageIndex, manifests };
       const bytes = new TextEncoder().encode(JSON.stringify(index));
       const desc: Descriptor = { mediaType: MediaType.imageIndex, digest: digestOf(bytes), size: bytes.byteLength };
       const etag = current.valid ? current.fetched?.etag : undefined;
+      const windowStart = Date.now();
+      // Without a conditional PUT, check right before writing that the tag still holds what we merged into:
+      // a stale write can then only land within about one round trip.
+      if (!etag && (await this.tagDigest(tag, signal)) !== current.fetched?.descriptor.digest) {
+        await sleep(jitter(attempt), signal);
+        continue;
+      }
       const put = await putManifest(tag, desc, bytes, { ...this.ctx.manifests, signal }, etag);
       if (put.status === 412) {
         await sleep(jitter(attempt), signal);
         continue;
       }
-      written = desc.digest;
-      // Another writer may have replaced the tag between our read and write: re-read and merge until our entry stays.
-      await sleep(jitter(attempt), signal);
-      const check = await this.readIndex(subjectDigest, signal);
-      if (check.manifests.some((d) => d.digest === referrer.digest)) {
-        if (this.ctx.gc && current.valid && current.fetched && current.fetched.descriptor.digest !== desc.digest && check.fetched?.descriptor.digest !== current.fetched.descriptor.digest) {
-          await this.collect(current.fetched.descriptor.digest);
-        }
-        return;
+      // Another writer's stale PUT may still land after ours: confirm twice, after waiting several times
+      // as long as our own check-and-write took, and merge again when our entry is gone.
+      const settle = Math.max(50, 3 * (Date.now() - windowStart));
+      let confirmed: Awaited<ReturnType<Referrers['readIndex']>> | undefined;
+      for (let round = 0; round < 2; round++) {
+        await sleep(settle + jitter(attempt), signal);
+        const check = await this.readIndex(subjectDigest, signal);
+        confirmed = check.manifests.some((d) => d.digest === referrer.digest) ? check : undefined;
+        if (!confirmed) break;
       }
+      if (!confirmed) continue;
+      const replaced = current.valid ? current.fetched?.descriptor.digest : undefined;
+      if (this.ctx.gc && replaced && replaced !== desc.digest && confirmed.fetched?.descriptor.digest !== replaced) await this.collect(replaced);
+      return;
     }
     throw new RegistryError('referrers_update_conflict', `${this.ctx.name}: could not update the referrers tag ${tag} after ${maxAttempts} attempts (concurrent writers)`, {
       hint: 'retry; or use a registry with the referrers API',
     });
+  }
+
+  /** The digest the tag points to now (undefined when it does not exist). */
+  private async tagDigest(tag: string, signal?: AbortSignal): Promise<string | undefined> {
+    try {
+      const head = await headManifest(tag, { ...this.ctx.manifests, signal });
+      if (head) return head.digest;
+    } catch (err) {
+      if (err instanceof EpackError && err.kind === 'not_found') return undefined;
+      throw err;
+    }
+    const fetched = await getManifest(tag, { ...this.ctx.manifests, signal }, FALLBACK_ACCEPT, true);
+    return fetched?.descriptor.digest;
   }
 
   /** Deletes a replaced index; registries that refuse deletes (GHCR, Docker Hub, ECR) are fine. */
