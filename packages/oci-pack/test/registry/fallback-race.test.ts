@@ -125,6 +125,9 @@ describe('fallback index read-modify-write with other writers', () => {
     expect(listed.map((d) => d.digest).sort()).toEqual([earlier.digest, foreign.digest, mine.desc.digest].sort());
     expect(fake.indexPuts).toBe(2);
     expect(fake.deletes).toBe(1); // GC of the replaced index was tried and its refusal tolerated
+    const refused = await client.repository('r').delete(mine.desc).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ kind: 'registry', code: 'unsupported' });
+    expect((refused as { hint?: string }).hint).toMatch(/refuse deletes/);
   });
 
   it('re-reads after writing and merges again when a stale writer clobbered the index (no ETag)', async () => {

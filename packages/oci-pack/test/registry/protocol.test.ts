@@ -301,6 +301,22 @@ describe('realm downgrade', () => {
     await h?.close();
   });
 
+  it('verifies TLS certificates unless insecure is set', async () => {
+    const m = manifest([]);
+    h.route('GET', /^\/v2\/tls\/manifests\//, hostile.bytes(m.bytes, MediaType.imageManifest));
+    const registry = `localhost:${h.host.split(':')[1]}`;
+    const strict = new RegistryClient(registry, { plainHttp: false, credentials: {}, retry: { maxAttempts: 1 } });
+    const lax = new RegistryClient(registry, { insecure: true, credentials: {}, retry: { maxAttempts: 1 } });
+    try {
+      await expect(strict.repository('tls').fetchManifest('v1')).rejects.toMatchObject({ kind: 'network' });
+      expect(Buffer.from((await lax.repository('tls').fetchManifest('v1')).bytes).equals(m.bytes)).toBe(true);
+    } finally {
+      await strict.close();
+      await lax.close();
+    }
+    expect(() => new RegistryClient(registry, { plainHttp: true, insecure: true })).toThrow(expect.objectContaining({ code: 'usage' }) as Error);
+  });
+
   it('refuses an http token realm for an https registry', async () => {
     h.route('GET', /^\/v2\/d\/manifests\//, hostile.challenge('Bearer realm="http://auth.example.invalid/token",service="x"'));
     const client = new RegistryClient(`localhost:${h.host.split(':')[1]}`, { plainHttp: false, insecure: true, credentials: { username: 'u', password: 'p' }, retry: { maxAttempts: 1 } });
