@@ -41,15 +41,23 @@ function bad(code: string, message: string, reason: string = code, related: stri
   throw new PackError(code, `attestation: ${message}`, { details: { reason, related } });
 }
 
-const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const BASE64URL_RE = /^[A-Za-z0-9_-]*$/;
-
-/** Decodes standard (or URL-safe, as DSSE allows) base64; throws on anything else. */
-function decodeBase64(text: string): Buffer {
-  if (BASE64_RE.test(text)) return Buffer.from(text, 'base64');
-  if (BASE64URL_RE.test(text) && text.length % 4 !== 1) return Buffer.from(text, 'base64url');
-  return bad('invalid_payload', 'DSSE payload is not valid base64');
+/**
+ * Decodes base64 as rules.md R-121/R-331/R-333/R-348/R-349 require: the
+ * standard alphabet only (URL-safe `-`/`_` are rejected), padded or not,
+ * ASCII whitespace ignored, anything else refused.
+ */
+export function decodeBase64Strict(text: string): Buffer {
+  const clean = text.replace(/[ \t\r\n]/g, '');
+  const m = /^([A-Za-z0-9+/]*)(={0,2})$/.exec(clean);
+  const body = m?.[1] ?? '';
+  const padding = m?.[2] ?? '';
+  const valid = m !== null && body.length % 4 !== 1 && (padding === '' || (clean.length % 4 === 0 && body.length % 4 === 4 - padding.length));
+  if (!valid) bad('invalid_payload', 'DSSE payload is not valid standard base64');
+  return Buffer.from(body, 'base64');
 }
+
+/** Key material a Sigstore bundle carries: a Fulcio certificate (v0.3), a chain (v0.1/0.2) or a public key hint. */
+const KEY_MATERIAL = ['certificate', 'x509CertificateChain', 'publicKey'];
 
 /** Checks the bundle envelope fields, in the order the spec's vectors expect. */
 export function checkBundleStructure(value: JsonValue): ParsedAttestation['bundle'] {
@@ -59,11 +67,15 @@ export function checkBundleStructure(value: JsonValue): ParsedAttestation['bundl
   if (mediaType !== BUNDLE_MEDIA_TYPE) {
     bad('invalid_bundle_media_type', `bundle mediaType ${JSON.stringify(mediaType)} is not ${BUNDLE_MEDIA_TYPE}`, 'invalid_media_type', ['invalid_media_type']);
   }
-  if (!isJsonObject(value['verificationMaterial'])) bad('missing_verification_material', 'bundle has no verificationMaterial object');
+  const material = value['verificationMaterial'];
+  if (!isJsonObject(material)) bad('missing_verification_material', 'bundle has no verificationMaterial object');
   const envelope = value['dsseEnvelope'];
   if (!isJsonObject(envelope)) bad('missing_dsse_envelope', 'bundle has no dsseEnvelope (message signatures are not attestations)');
   for (const key of Object.keys(value)) {
     if (!['mediaType', 'verificationMaterial', 'dsseEnvelope'].includes(key)) bad('invalid_bundle', `unexpected bundle field "${key}"`);
+  }
+  if (!KEY_MATERIAL.some((key) => isJsonObject(material[key]))) {
+    bad('missing_verification_material', `verificationMaterial has no ${KEY_MATERIAL.join(', ')}`);
   }
   if (envelope['payloadType'] !== IN_TOTO_PAYLOAD_TYPE) {
     bad('invalid_payload_type', `DSSE payloadType ${JSON.stringify(envelope['payloadType'])} is not ${IN_TOTO_PAYLOAD_TYPE}`);
@@ -106,7 +118,7 @@ export function checkStatement(value: JsonValue): AttestationStatement {
  */
 export function parseAttestation(bundleBytes: Uint8Array): ParsedAttestation {
   const bundle = checkBundleStructure(parseStrictJson(bundleBytes, { maxDepth: MAX_ATTESTATION_JSON_DEPTH }));
-  const payload = decodeBase64(bundle.dsseEnvelope.payload);
+  const payload = decodeBase64Strict(bundle.dsseEnvelope.payload);
   let statementJson: JsonValue;
   try {
     statementJson = parseStrictJson(payload, { maxDepth: MAX_ATTESTATION_JSON_DEPTH });

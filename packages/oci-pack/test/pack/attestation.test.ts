@@ -4,6 +4,7 @@ import {
   BUNDLE_MEDIA_TYPE,
   buildStatement,
   checkAttestationStatement,
+  decodeBase64Strict,
   IN_TOTO_PAYLOAD_TYPE,
   PACK_PREDICATE_TYPE,
   parseAttestation,
@@ -48,9 +49,24 @@ describe('attestation structure (attestation.md §3-§4)', () => {
     expect(parseAttestation(bundle()).subjectDigest).toBe(DIGEST);
   });
 
-  it('accepts a URL-safe base64 payload (DSSE allows both)', () => {
-    const payload = Buffer.from(JSON.stringify(buildStatement(DIGEST))).toString('base64url');
-    expect(parseAttestation(bundle({ payload })).subjectDigest).toBe(DIGEST);
+  it('decodes standard base64 padded or unpadded, with whitespace; rejects URL-safe and junk (R-331, R-348, R-349)', () => {
+    const json = JSON.stringify(buildStatement(DIGEST));
+    const std = Buffer.from(json).toString('base64');
+    expect(parseAttestation(bundle({ payload: std.replace(/=+$/, '') })).subjectDigest).toBe(DIGEST);
+    expect(parseAttestation(bundle({ payload: std.replace(/(.{60})/g, '$1\n') })).subjectDigest).toBe(DIGEST);
+    for (const s of ['YQ', 'YQ==', 'YWI', 'YWI=', 'YWJj', '']) expect(decodeBase64Strict(s).toString()).toBe(Buffer.from(s, 'base64').toString());
+    for (const s of ['YQ=', 'Y', 'YQ===', 'Y===', 'YW=I', 'a-b_', 'YQ==YQ==', '@@@@']) expect(codeOf(() => decodeBase64Strict(s))).toBe('invalid_payload');
+    // A payload whose base64url form differs from its base64 form.
+    const tricky = Buffer.from([0xfb, 0xff, 0xfe]);
+    expect(codeOf(() => decodeBase64Strict(tricky.toString('base64url')))).toBe('invalid_payload');
+    expect(decodeBase64Strict(tricky.toString('base64'))).toEqual(tricky);
+  });
+
+  it('accepts any Sigstore key material: certificate (v0.3), chain, or public key; not none', () => {
+    for (const material of [{ certificate: { rawBytes: 'AA==' } }, { publicKey: { hint: 'k' } }, { x509CertificateChain: { certificates: [] } }]) {
+      expect(parseAttestation(bundle({ bundle: { verificationMaterial: { ...material, tlogEntries: [] } } })).subjectDigest).toBe(DIGEST);
+    }
+    expect(codeOf(() => parseAttestation(bundle({ bundle: { verificationMaterial: { tlogEntries: [] } } })))).toBe('missing_verification_material');
   });
 
   it.each([
