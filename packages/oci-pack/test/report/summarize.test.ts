@@ -239,3 +239,24 @@ d('dispatch', () => {
     expect(s).toEqual({ kind: 'error', detected: 'spdx', message: 'digest mismatch for artifacts/x' });
   });
 });
+
+describe('XML bulk filter', () => {
+  it('drops comment and CDATA bodies wherever the chunks are cut', async () => {
+    const { XmlBulkFilter } = await import('../../src/report/summarize/xml-bulk-filter.js');
+    const xml = '<a x="1"><!-- c <b> --><![CDATA[ <testcase/> ]] > ]]><b/>t<!----><![CDATA[]]></a><';
+    const expected = '<a x="1"><!----><![CDATA[]]><b/>t<!----><![CDATA[]]></a><';
+    for (let size = 1; size <= xml.length; size++) {
+      const f = new XmlBulkFilter();
+      let out = '';
+      for (let i = 0; i < xml.length; i += size) out += f.write(xml.slice(i, i + size));
+      out += f.end();
+      expect(out, `chunks of ${size}`).toBe(expected);
+    }
+  });
+  it('still counts test cases when their output is in huge CDATA sections', async () => {
+    const log = 'x'.repeat(5_000_000);
+    const xml = `<testsuite tests="2"><testcase name="a"><system-out><![CDATA[${log} <testcase name="fake"/> ]]></system-out></testcase><testcase name="b"><failure><![CDATA[${log}]]></failure></testcase></testsuite>`;
+    const s = await summarizeJunit(Readable.from([Buffer.from(xml)]));
+    expect(s.counted).toMatchObject({ tests: 2, failures: 1, passed: 1 });
+  });
+});

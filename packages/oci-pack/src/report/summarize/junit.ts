@@ -2,10 +2,12 @@
  * JUnit XML (Ant/Surefire/jest-junit style): test counts from the
  * `<testcase>` elements, and the totals the root element declares.
  * saxes never expands DTD-declared entities; a DOCTYPE is refused outright.
+ * Comment and CDATA bodies (logs, stack traces) are dropped before parsing.
  */
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { EpackError } from '../../error.js';
 import type { JunitSummary, JunitTotals } from './types.js';
+import { XmlBulkFilter } from './xml-bulk-filter.js';
 
 const MAX_DEPTH = 256;
 
@@ -85,11 +87,12 @@ export async function summarizeJunit(source: AsyncIterable<Uint8Array>): Promise
   });
 
   const decoder = new TextDecoder('utf-8');
+  const filter = new XmlBulkFilter();
   for await (const chunk of source) {
-    parser.write(decoder.decode(chunk, { stream: true }));
+    parser.write(filter.write(decoder.decode(chunk, { stream: true })));
     if (failure) throw failure;
   }
-  parser.write(decoder.decode());
+  parser.write(filter.write(decoder.decode()) + filter.end());
   parser.close();
   if (failure) throw failure;
   if (!root || (root.name !== 'testsuites' && root.name !== 'testsuite')) {
