@@ -93,20 +93,24 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
   let blobsPushed = 0;
   let blobsSkipped = 0;
   let bytesPushed = 0;
+  // The first failure stops the rest: running uploads are aborted, queued ones end at once.
+  const abort = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
   const sendBlob = async (blob: Blob): Promise<void> => {
-    const signal = options.signal;
+    signal.throwIfAborted();
     const current = { path: blob.path, digest: blob.desc.digest, size: blob.desc.size };
-    if (await target.exists(blob.desc, signal ? { signal } : {})) {
+    if (await target.exists(blob.desc, { signal })) {
       blobsSkipped++;
       progress.blobsDone++;
       progress.bytesDone += blob.desc.size;
       report({ ...current, status: 'exists' });
       return;
     }
+    signal.throwIfAborted();
     report({ ...current, status: 'uploading' });
     let sent = 0;
     const pushOptions = {
-      ...(signal ? { signal } : {}),
+      signal,
       onProgress: (bytes: number) => {
         progress.bytesDone += bytes - sent;
         sent = bytes;
@@ -126,7 +130,23 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
   };
 
   const limit = pLimit(Math.max(1, options.concurrency ?? 4));
-  await Promise.all([...layers.values()].map((blob) => limit(() => sendBlob(blob))));
+  let firstError: unknown;
+  const outcomes = await Promise.allSettled(
+    [...layers.values()].map((blob) =>
+      limit(async () => {
+        try {
+          await sendBlob(blob);
+        } catch (err) {
+          if (firstError === undefined) {
+            firstError = err;
+            abort.abort(err);
+          }
+          throw err;
+        }
+      }),
+    ),
+  );
+  if (outcomes.some((o) => o.status === 'rejected')) throw firstError;
   if (!layers.has(config.desc.digest)) await sendBlob(config);
 
   const signalOption = options.signal ? { signal: options.signal } : {};

@@ -83,3 +83,21 @@ describe('pushPack', () => {
     await expect(store.resolve('v1')).rejects.toMatchObject({ code: 'tag_not_found' });
   });
 });
+
+describe('a failing upload', () => {
+  it('stops the queued uploads and reports the first error', async () => {
+    const inner = new MemoryStore();
+    const attempts: string[] = [];
+    const failing = Object.assign(Object.create(inner) as MemoryStore, {
+      push: async (desc: { digest: string }, content: unknown) => {
+        attempts.push(desc.digest);
+        if (attempts.length === 1) throw Object.assign(new Error('boom'), { code: 'network_down' });
+        return inner.push(desc as never, content as never);
+      },
+    });
+    const many = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`artifacts/f${i}.txt`, `content ${i}`]));
+    await expect(pushPack(failing, fakePack({ files: many }), { tags: ['v1'], concurrency: 1 })).rejects.toThrow('boom');
+    expect(attempts).toHaveLength(1);
+    await expect(inner.resolve('v1')).rejects.toMatchObject({ code: 'tag_not_found' });
+  });
+});
