@@ -82,7 +82,8 @@ export async function pullPack(store: PackSourceStore, reference: string | Descr
           const stream = await fetchVerified(store, layer, `${remote.path}: ${artifact.path}`, {
             ...signalOption,
             onProgress: (bytes) => {
-              progress.bytesDone += bytes - seen;
+              // A retried entry is read again: never report more than the total.
+              progress.bytesDone = Math.min(progress.bytesTotal, progress.bytesDone + bytes - seen);
               seen = bytes;
               options.onProgress?.({ ...progress });
             },

@@ -99,3 +99,13 @@ describe('reading a pulled manifest', () => {
     expect(() => parsePackImageManifest(new TextEncoder().encode(JSON.stringify(copy)), 'ref')).toThrow(expect.objectContaining({ code: 'invalid_manifest' }));
   });
 });
+
+describe('default pull file name', () => {
+  it('uses the repository name and the tag, else a short digest', async () => {
+    const { defaultPackName } = await import('../../src/publish/transfer.js');
+    const digest = 'sha256:0123456789abcdef' + '0'.repeat(48);
+    expect(defaultPackName('ghcr.io/acme/evidence', '2026-11', digest)).toBe('evidence-2026-11.epack');
+    expect(defaultPackName('oci:./demo-out/store', undefined, digest)).toBe('store-0123456789ab.epack');
+    expect(defaultPackName('oci:/abs/store/', 'v1', digest)).toBe('store-v1.epack');
+  });
+});
