@@ -82,6 +82,23 @@ function liveClock(offsetMs: number): Date {
   });
 }
 
+/**
+ * sigstore-js puts the identity token in the Fulcio request body; sigstore-go
+ * (cosign v3) sends it as `Authorization: Bearer`. The mock reads only the
+ * body, so a bearer token is copied into it.
+ */
+function withBearerCredentials(body: string, authorization: string | undefined): string {
+  const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
+  if (!token) return body;
+  try {
+    const json = JSON.parse(body) as Record<string, unknown>;
+    if (json['credentials'] === undefined) json['credentials'] = { oidcIdentityToken: token };
+    return JSON.stringify(json);
+  } catch {
+    return body;
+  }
+}
+
 function p256(): KeyPair {
   return generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 }
@@ -104,10 +121,12 @@ export async function startMockSigstore(options: MockSigstoreOptions = {}): Prom
       }
       const service = (req.url ?? '').split('/')[1] as keyof typeof requests;
       requests[service]++;
-      fn(Buffer.concat(chunks).toString('utf8')).then(
+      fn(withBearerCredentials(Buffer.concat(chunks).toString('utf8'), req.headers.authorization)).then(
         ({ statusCode, response, contentType }) => {
           const body = typeof response === 'string' ? response : Buffer.from(response.buffer, response.byteOffset, response.byteLength);
-          res.writeHead(statusCode, { 'Content-Type': contentType ?? 'text/plain' }).end(body);
+          // The real Fulcio and TSA answer 200 (sigstore-go insists); the mocks say 201.
+          const status = statusCode === 201 && service !== 'rekor' ? 200 : statusCode;
+          res.writeHead(status, { 'Content-Type': contentType ?? 'text/plain' }).end(body);
         },
         (err: unknown) => res.writeHead(500).end(String(err)),
       );
