@@ -16,6 +16,9 @@ import { openTarget, TargetPool, type OpenTargetOptions } from '../../packages/o
 import { counting } from '../../packages/oci-pack/test/publish/counting.js';
 import { registryMatrix, startRegistry, stopAllRegistries, type RunningRegistry } from '../harness/registries.js';
 import { buildDemoPacks, type DemoPacks } from './fixtures.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { verifyArtifact } from '../../packages/oci-pack/src/sign/referrers.js';
 
 let packs: DemoPacks;
 beforeAll(async () => {
@@ -56,6 +59,20 @@ for (const { kind, auth } of matrix) describe(`${kind}/${auth}`, () => {
     }
     const again = await pushPackFile({ target: `${repo}:v2`, packPath: packs.v2, targetOptions: options, env: {} });
     expect(again).toMatchObject({ blobsPushed: 2, blobsSkipped: 3 });
+  });
+
+  it('signs on push: the signature referrer verifies with the public key (API or tag fallback)', async (ctx) => {
+    if (!reg) return ctx.skip();
+    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const keyFile = path.join(packs.dir, `${kind}-${auth}-key.pem`);
+    await writeFile(keyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const repo = `${reg.host}/acme/signed`;
+    const pushed = await pushPackFile({ target: `${repo}:v1`, packPath: packs.v1, targetOptions: options, env: {}, signer: { key: keyFile, tlogUpload: false } });
+    expect(pushed.signature?.mode).toBe('key');
+    const opened = await openTarget(`${repo}@${pushed.digest}`, options);
+    const verdict = await verifyArtifact(opened.target, pushed.digest, { policy: { key: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString() }, offline: true });
+    expect(verdict.subject.digest).toBe(pushed.digest);
+    expect(verdict.signatures).toHaveLength(1);
   });
 
   it('mounts blobs from a sibling repository instead of uploading them', async (ctx) => {
