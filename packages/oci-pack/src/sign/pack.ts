@@ -51,7 +51,12 @@ export async function signPack(packPath: string, options: SignPackOptions): Prom
   const bundleBytes = await signStatementWith(packStatement(manifestDigest), prepared, options);
   const identity = prepared.mode === 'key' ? `sha256:${keyFingerprint(publicKeyFrom(prepared.publicKeyPem ?? ''))}` : certificateIdentity(bundleBytes);
   const name = attestationName(options.name ?? createHash('sha256').update(identity).digest('hex'));
-  await rewritePackWithAttestation(packPath, name, bundleBytes, options.limits ? { limits: options.limits } : {});
+  const written = await rewritePackWithAttestation(packPath, name, bundleBytes, options.limits ? { limits: options.limits } : {});
+  if (written.manifestDigest !== manifestDigest) {
+    throw new VerificationError('pack_changed', `${packPath} changed while it was being signed; its new attestation does not match it`, {
+      hint: 'sign again when nothing else writes the pack',
+    });
+  }
   return { path: packPath, attestation: name, manifestDigest, mode: prepared.mode, identity, bundleBytes };
 }
 
