@@ -102,7 +102,19 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, BlobReso
     return Readable.from(verified(), { objectMode: false });
   }
 
+  /**
+   * Whether the blob is stored. A manifest counts only once index.json lists
+   * it too, so a writer that died between the two steps is repaired by the
+   * next push instead of being skipped (and later garbage-collected).
+   */
   async exists(desc: Descriptor): Promise<boolean> {
+    if (!(await this.blobStored(desc))) return false;
+    if (!isManifestType(desc.mediaType)) return true;
+    const index = await this.readIndex().catch(() => undefined);
+    return index?.manifests.some((m) => m.digest === desc.digest) ?? false;
+  }
+
+  private async blobStored(desc: Descriptor): Promise<boolean> {
     try {
       const info = await stat(this.blobPath(desc.digest));
       return info.isFile() && info.size === desc.size;
@@ -170,7 +182,7 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, BlobReso
     const { algorithm } = parseDigest(desc.digest);
     await this.ensureLayout();
     const target = this.blobPath(desc.digest);
-    if (await this.exists(desc)) {
+    if (await this.blobStored(desc)) {
       if (content instanceof Readable) content.destroy();
     } else {
       const dir = path.join(this.root, 'blobs', algorithm);
@@ -197,7 +209,7 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, BlobReso
     if (!TAG_PATTERN.test(tag)) {
       throw new UsageError('invalid_tag', `"${tag}" is not a valid tag`);
     }
-    if (!(await this.exists(desc))) {
+    if (!(await this.blobStored(desc))) {
       throw new NotFoundError('manifest_unknown', `cannot tag ${desc.digest}: it is not in ${this.name}`);
     }
     await this.updateIndex((manifests) => {

@@ -108,6 +108,17 @@ describe('OciLayoutStore', () => {
     expect(await store.exists(stray.desc)).toBe(false);
   });
 
+  it('repairs a manifest whose writer died before index.json listed it', async () => {
+    const store = new OciLayoutStore(dir);
+    const a = artifact('a');
+    await pushAll(store, a.nodes.slice(0, 3));
+    writeFileSync(path.join(dir, 'blobs/sha256', a.root.desc.digest.slice(7)), a.root.bytes);
+    expect(await store.exists(a.root.desc)).toBe(false);
+    await store.push(a.root.desc, a.root.bytes);
+    expect(await store.exists(a.root.desc)).toBe(true);
+    expect(indexJson(dir).manifests.map((m) => m.digest)).toEqual([a.root.desc.digest]);
+  });
+
   it('refuses to write into a directory that is not a layout, and respects read-only', async () => {
     writeFileSync(path.join(dir, 'notes.txt'), 'mine');
     const store = new OciLayoutStore(dir);
