@@ -11,7 +11,9 @@ import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../packages/oci-pack/src/report/index.js';
@@ -178,6 +180,32 @@ d(SUITE, () => {
     await page.close();
     expect(consoleErrors).toEqual([]);
     expect(requests).toEqual([]);
+  });
+
+  it('works from a static host: the server sees one request, for the page', async () => {
+    const html = readFileSync(fileURLToPath(url));
+    const hits: string[] = [];
+    const server = createServer((req, res) => {
+      hits.push(req.url ?? '');
+      res.writeHead(req.url === '/' ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(req.url === '/' ? html : '');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { waitUntil: 'networkidle' });
+      expect(await page.title()).toBe('Evidence pack report: acme/prod/evidence');
+      expect(await page.$eval('figure img', (e) => (e as HTMLImageElement).naturalWidth)).toBe(797);
+      await page.close();
+      expect(errors).toEqual([]);
+      expect(hits).toEqual(['/']);
+    } finally {
+      server.close();
+    }
   });
 
   it('reaches every link with the keyboard, in document order', async () => {

@@ -245,6 +245,7 @@ export function renderModel(m: ReportModel): string {
 <meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>Evidence pack report: ${m.stream}</title>
 <style>${new Raw(REPORT_CSS)}</style>
 </head>
