@@ -121,9 +121,10 @@ export class Transport {
         headers['content-length'] = String(body instanceof Uint8Array ? body.byteLength : body.length);
       }
       this.debug(`> ${method} ${redactUrl(url)} ${formatHeaders(headers)}`);
+      // Opening the content (a file, a stream) is not a network step: its errors pass through untouched.
+      const payload = body === undefined ? undefined : body instanceof Uint8Array ? body : await body.open();
       let res: Dispatcher.ResponseData;
       try {
-        const payload = body === undefined ? undefined : body instanceof Uint8Array ? body : await body.open();
         sentBody = body !== undefined;
         res = await request(url, { dispatcher: this.agent, method, headers, body: payload ?? null, signal: req.signal ?? null });
       } catch (err) {
