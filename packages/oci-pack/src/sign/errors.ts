@@ -50,8 +50,16 @@ export function signingFailure(err: unknown, what: string): EpackError {
   if (err instanceof EpackError) return err;
   const message = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: unknown } | null)?.code;
+  const status = (err as { cause?: { statusCode?: unknown } } | null)?.cause?.statusCode;
   if (typeof code === 'string' && /IDENTITY|TOKEN/i.test(code)) {
     return new IdentityError('identity_token_rejected', `${what}: ${message}`, { cause: err });
+  }
+  // Fulcio answers 400/401/403 to an expired, malformed or unknown-issuer token.
+  if (code === 'CA_CREATE_SIGNING_CERTIFICATE_ERROR' && (status === 400 || status === 401 || status === 403)) {
+    return new IdentityError('identity_token_rejected', `${what}: Fulcio refused the identity token: ${message}`, {
+      cause: err,
+      hint: 'get a fresh token; it must be issued for audience "sigstore" by an issuer the Fulcio instance trusts',
+    });
   }
   return new SigstoreServiceError('sigstore_service_failed', `${what}: ${message}`, { cause: err });
 }

@@ -110,3 +110,17 @@ describe('identity providers', () => {
     await expect(provider.getToken()).rejects.toMatchObject({ code: 'identity_login_failed' });
   });
 });
+
+describe('signing failures are typed', () => {
+  it('a Fulcio that refuses the token is an auth failure; an unreachable one a network failure', async () => {
+    const { buildStatement, signStatement } = await import('../../src/sign/index.js');
+    const statement = buildStatement({ digest: { sha256: 'ab'.repeat(32) } }, 'x');
+    const refusing = await serve(() => ({ status: 401, body: '{"message":"bad token"}' }));
+    await expect(
+      signStatement(statement, { identity: { identityToken: jwt({ sub: 'a', iss: 'b' }) }, fulcioURL: refusing, tlogUpload: false, tsaURL: `${refusing}/tsa`, timeoutMs: 5000 }),
+    ).rejects.toMatchObject({ code: 'identity_token_rejected', kind: 'auth' });
+    await expect(
+      signStatement(statement, { identity: { identityToken: jwt({ sub: 'a', iss: 'b' }) }, fulcioURL: 'http://127.0.0.1:9', tlogUpload: false, tsaURL: 'http://127.0.0.1:9/tsa', timeoutMs: 5000 }),
+    ).rejects.toMatchObject({ kind: 'network' });
+  });
+});
