@@ -25,7 +25,7 @@ export default defineCommand<Args>({
       .example('epack copy -r ghcr.io/acme/evidence:v1 oci:./backup', 'back up a pack with its signatures')
       .example('epack copy localhost:5000/a:v1 localhost:5000/b:v1', 'copy between repositories (blobs are mounted)'),
   run: async (args, { out }) => {
-    const { openTarget, resolveReference, copyGraph, TargetPool } = await import('@epack/oci-pack/store');
+    const { openTarget, resolveReference, referenceTag, copyGraph, TargetPool } = await import('@epack/oci-pack/store');
     const { UsageError } = await import('@epack/oci-pack/error');
     if (args.concurrency !== undefined && !(Number.isInteger(args.concurrency) && args.concurrency >= 1 && args.concurrency <= 64)) {
       throw new UsageError('invalid_concurrency', `--concurrency must be a whole number from 1 to 64, not ${args.concurrency}`);
@@ -39,7 +39,7 @@ export default defineCommand<Args>({
       if (dst.reference.digest !== undefined && dst.reference.digest !== root.digest) {
         throw new UsageError('digest_conflict', `${args.dst} names ${dst.reference.digest}, but ${args.src} is ${root.digest}`);
       }
-      const tag = dst.reference.tag ?? (dst.reference.digest === undefined ? src.reference.tag : undefined);
+      const tag = dst.reference.tag ?? (dst.reference.digest === undefined ? await referenceTag(src) : undefined);
       const sameRegistry = src.registry !== undefined && src.registry === dst.registry && src.repository !== dst.repository;
       const progress = await copyProgress(out, 'Copying');
       // Ctrl-C aborts the transfers so that temp files are removed and no tag is set.

@@ -6,6 +6,6 @@ export { isManifestType, isIndexType, parseManifest, successors, referrerDescrip
 export { withFileLock, type FileLockOptions } from './file-lock.js';
 export { referrerTree, type ReferrerNode, type ReferrerTreeOptions } from './referrer-tree.js';
 export { attachArtifact, isMediaType, type AttachFile, type AttachOptions } from './attach.js';
-export { openTarget, resolveReference, TargetPool, type AnyTarget, type OpenedTarget, type OpenTargetOptions, type ReferrersModeFlag } from './open.js';
+export { openTarget, resolveReference, referenceTag, TargetPool, type AnyTarget, type OpenedTarget, type OpenTargetOptions, type ReferrersModeFlag } from './open.js';
 export { readAll } from './read-all.js';
 export { lookupBlob } from './blob-lookup.js';

@@ -156,3 +156,13 @@ export async function resolveReference(opened: OpenedTarget, options: { signal?:
     hint: `write ${opened.display}:<tag> or ${opened.display}@sha256:<hex>`,
   });
 }
+
+/** The tag a reference stands for: its own, or the only tag of a layout named without one. */
+export async function referenceTag(opened: OpenedTarget): Promise<string | undefined> {
+  const { reference, target } = opened;
+  if (reference.tag !== undefined || reference.digest !== undefined) return reference.tag;
+  if (reference.kind !== 'layout' || !(target instanceof OciLayoutStore)) return undefined;
+  const tags: string[] = [];
+  for await (const tag of target.tags()) tags.push(tag);
+  return tags.length === 1 ? tags[0] : undefined;
+}
