@@ -3,11 +3,12 @@
  * (src/store/types.ts): blobs, manifests, tags, referrers, delete, mount.
  */
 import { Readable } from 'node:stream';
-import { isDigest, verifyBytes } from '../oci/digest.js';
+import { isDigest, parseDigest, verifyBytes } from '../oci/digest.js';
+import { MediaType } from '../oci/media-types.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { isValidTag, parseRegistryReference } from '../oci/reference.js';
 import { EpackError, RegistryError, UsageError } from '../error.js';
-import type { FetchOptions, GraphTarget, PushOptions, Deleter, Mounter, ReferencePusher, TagLister } from '../store/types.js';
+import type { BlobResolver, FetchOptions, GraphTarget, PushOptions, Deleter, Mounter, ReferencePusher, TagLister } from '../store/types.js';
 import { repositoryScope } from './auth/scope.js';
 import { downloadBlob } from './blob-download.js';
 import { sourceFromContent, sourceFromOpener, startUpload, uploadBlob, type BlobSource, type UploadContext } from './blob-upload.js';
@@ -27,7 +28,7 @@ export interface TagsOptions {
   pageSize?: number;
 }
 
-export class Repository implements GraphTarget, TagLister, Deleter, Mounter, ReferencePusher {
+export class Repository implements GraphTarget, TagLister, Deleter, Mounter, ReferencePusher, BlobResolver {
   /** `localhost:5000/acme/evidence` */
   readonly name: string;
   private readonly referrersSupport: Referrers;
@@ -107,6 +108,22 @@ export class Repository implements GraphTarget, TagLister, Deleter, Mounter, Ref
     if (res.status === 200) return true;
     if (res.status === 404) return false;
     throw errorForResponse(res.status, '', { what, notFoundCode: 'blob_unknown', registry: this.client.registry });
+  }
+
+  /** A blob's descriptor from `HEAD` (its size from Content-Length); `blob_unknown` when absent. */
+  async resolveBlob(digest: string, options: Signal = {}): Promise<Descriptor> {
+    parseDigest(digest);
+    const what = `HEAD blob ${this.name}@${digest}`;
+    const res = await this.client.transport.send({ method: 'HEAD', url: this.url(`blobs/${digest}`), scopes: this.pullScopes, signal: options.signal, what });
+    await res.body.dump();
+    if (res.status !== 200) throw errorForResponse(res.status, '', { what, notFoundCode: 'blob_unknown', registry: this.client.registry });
+    const size = Number(res.headers['content-length']);
+    if (!res.headers['content-length'] || !Number.isSafeInteger(size) || size < 0) throw new RegistryError('invalid_response', `${what}: no usable Content-Length`);
+    const claimed = res.headers['docker-content-digest']?.trim();
+    if (claimed && isDigest(claimed) && claimed.split(':')[0] === digest.split(':')[0] && claimed !== digest) {
+      throw new RegistryError('invalid_response', `${what}: the registry answered for ${claimed}`);
+    }
+    return { mediaType: MediaType.octetStream, digest, size };
   }
 
   /** The manifest's exact bytes and descriptor, by tag or digest. */

@@ -37,6 +37,8 @@ describe.each(registryMatrix())('$kind/$auth', ({ kind, auth }) => {
     expect(await repo.exists(desc)).toBe(true);
     const fetched = await readAll(await repo.fetch(desc));
     expect(fetched.equals(bytes)).toBe(true);
+    expect(await repo.resolveBlob(desc.digest)).toEqual({ mediaType: MediaType.octetStream, digest: desc.digest, size: desc.size });
+    await expect(repo.resolveBlob(blob(3).desc.digest)).rejects.toMatchObject({ kind: 'not_found' });
     // Existing: HEAD answers, nothing is uploaded (a one-shot stream that would fail if read).
     const poisoned = new Readable({ read() { this.destroy(new Error('must not be read')); } });
     await repo.push(desc, poisoned);
