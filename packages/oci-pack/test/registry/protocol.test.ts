@@ -284,6 +284,17 @@ describe('against a hostile registry', () => {
     expect(n).toBeLessThanOrEqual(4);
   });
 
+  it('times out a registry that never answers', async () => {
+    h.route('GET', /^\/v2\/hang\/manifests\//, hostile.hang());
+    const impatient = new RegistryClient(h.host, { credentials: {}, headersTimeoutMs: 300, retry: { maxAttempts: 2, baseDelayMs: 10 } });
+    try {
+      await expect(impatient.repository('hang').fetchManifest('v1')).rejects.toMatchObject({ kind: 'network', code: 'timeout' });
+    } finally {
+      await impatient.close();
+    }
+    expect(h.requests.filter((r) => r.path.startsWith('/v2/hang/')).length).toBe(2);
+  });
+
   it('turns a malformed challenge into a typed error', async () => {
     h.route('GET', /^\/v2\/m\/manifests\//, hostile.challenge('Bearer realm=, ,,="'));
     await expect(client.repository('m').fetchManifest('v1')).rejects.toMatchObject({ name: expect.stringMatching(/Error$/) as string });
