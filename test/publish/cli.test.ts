@@ -134,6 +134,12 @@ describe('epack push / pull', () => {
     const prod = await epack(['push', 'prod', packs.v1, '--json'], project);
     expect(JSON.parse(prod.stdout).references).toEqual([`${reg.host}/acme/prod:2026-11-01T12-00-00Z`, `${reg.host}/acme/prod:latest`]);
 
+    const pulled = path.join(project, 'from-remote.epack');
+    const pull = await epack(['pull', 'prod:q4', '--env', 'staging', '-o', pulled, '--json'], project);
+    expect(pull.code, pull.stderr).toBe(0);
+    expect(JSON.parse(pull.stdout)).toMatchObject({ reference: expect.stringContaining(`${reg.host}/acme/staging@sha256:`), remote: { name: 'prod', environment: 'staging' } });
+    expect((await readFile(pulled)).equals(await readFile(packs.v1))).toBe(true);
+
     const missing = await epack(['push', 'qa', packs.v1], project);
     expect(missing.code).toBe(3);
     expect(oneLine(missing.stderr)).toMatch(/remote_not_found: .*"qa".*known remotes: prod/);

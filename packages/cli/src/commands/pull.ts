@@ -5,6 +5,8 @@ import { transferProgress } from '../transfer-progress.js';
 interface Args extends RegistryFlags {
   ref: string;
   output?: string;
+  env?: string;
+  config?: string;
 }
 
 export default defineCommand<Args>({
@@ -13,11 +15,14 @@ export default defineCommand<Args>({
   builder: (y) =>
     withRegistryFlags(
       y
-        .positional('ref', { type: 'string', describe: 'registry reference or oci:<dir>[:<tag>|@<digest>]' })
-        .option('output', { alias: 'o', type: 'string', describe: 'The pack file to write (default: <repository>-<tag>.epack)' }),
+        .positional('ref', { type: 'string', describe: 'registry reference, oci:<dir>[:<tag>|@<digest>], or <remote>:<tag> of epack.yaml' })
+        .option('output', { alias: 'o', type: 'string', describe: 'The pack file to write (default: <repository>-<tag>.epack)' })
+        .option('env', { type: 'string', describe: 'Environment of epack.yaml whose overrides apply to the remote' })
+        .option('config', { type: 'string', describe: 'The remotes file (default: ./epack.yaml)' }),
     )
       .example('epack pull ghcr.io/acme/evidence:2026-11 -o evidence.epack', 'pull by tag (resolved once, then by digest)')
-      .example('epack pull oci:./store@sha256:… --json', 'pull by digest, print the result as JSON'),
+      .example('epack pull oci:./store@sha256:… --json', 'pull by digest, print the result as JSON')
+      .example('epack pull prod:2026-11 --env staging', 'pull from the remote "prod" of epack.yaml'),
   run: async (args, { out }) => {
     const { pullPackRef } = await import('@epack/oci-pack/publish');
     const progress = await transferProgress(out, 'pull');
@@ -25,6 +30,8 @@ export default defineCommand<Args>({
       const result = await pullPackRef({
         reference: args.ref,
         ...(args.output !== undefined ? { out: args.output } : {}),
+        ...(args.env !== undefined ? { environment: args.env } : {}),
+        ...(args.config !== undefined ? { configFile: args.config } : {}),
         targetOptions: targetOptions(args, out),
         onProgress: (p) => progress.update(p),
       });
@@ -41,6 +48,7 @@ export default defineCommand<Args>({
         artifacts: result.artifacts,
         attestations: result.attestations,
         bytes: result.bytes,
+        ...(result.remote ? { remote: result.remote } : {}),
       });
     } finally {
       progress.stop();

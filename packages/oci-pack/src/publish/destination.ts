@@ -89,3 +89,48 @@ function planTags(ref: Reference, request: DestinationRequest, labels: string[])
   const uniqueLabels = [...new Set(labels)].filter((l) => l !== mainTag);
   return { repository, reference: `${repository}:${mainTag}`, tags: [mainTag, ...uniqueLabels], labels: uniqueLabels };
 }
+
+export interface SourceRequest {
+  /** A reference, or `<remote>[:<tag>|@<digest>]`. */
+  reference: string;
+  environment?: string;
+  configFile?: string;
+  cwd?: string;
+}
+
+/**
+ * The reference `epack pull` reads: a reference as given, or a remote of
+ * epack.yaml with a tag or digest (`prod:2026-11`, `prod@sha256:…`), its
+ * repository taken from the remote (and `--env`).
+ */
+export async function resolveSource(request: SourceRequest): Promise<{ reference: string; remote?: Destination['remote'] }> {
+  const match = /^([^:@/]+)((?::[^:@/]+)?(?:@[^@/]+)?)$/.exec(request.reference);
+  const name = match?.[1];
+  if (name === undefined || !looksLikeRemoteName(name) || request.reference.startsWith('oci:')) {
+    if (request.environment !== undefined) {
+      throw new UsageError('usage', `--env selects an environment of a remote, but "${request.reference}" is a reference`, { hint: 'name a remote of epack.yaml, or drop --env' });
+    }
+    return { reference: request.reference };
+  }
+  const suffix = match?.[2] ?? '';
+  const file = request.configFile ?? findRemotesConfig(request.cwd);
+  if (!file) {
+    throw new NotFoundError('remote_not_found', `"${name}" is not a reference, and there is no epack.yaml defining it as a remote`, {
+      hint: 'write a reference such as localhost:5000/acme/evidence:v1 or oci:./store:v1, or define the remote in epack.yaml (docs/remotes.md)',
+      details: { remote: name, known: [] },
+    });
+  }
+  const config = await loadRemotesConfig(file);
+  const remote = resolveRemote(config, name, request.environment);
+  const ref = parseReference(remote.registry);
+  const repository = formatReference({ ...ref, tag: undefined, digest: undefined });
+  const pinned = suffix !== '' ? suffix : ref.tag !== undefined ? `:${ref.tag}` : '';
+  if (pinned === '') {
+    throw new UsageError('reference_needs_tag', `remote "${name}" names a repository; say which pack to pull`, {
+      hint: `write ${name}:<tag> or ${name}@sha256:<hex>`,
+    });
+  }
+  const reference = `${repository}${pinned}`;
+  parseReference(reference);
+  return { reference, remote: { name, ...(remote.environment !== undefined ? { environment: remote.environment } : {}), file: config.file } };
+}

@@ -8,7 +8,7 @@ import { UsageError } from '../error.js';
 import { openPack } from '../pack/read.js';
 import type { SignerOptions } from '../sign/sign.js';
 import { openTarget, resolveReference, TargetPool, type OpenTargetOptions } from '../store/open.js';
-import { resolveDestination, type Destination } from './destination.js';
+import { resolveDestination, resolveSource, type Destination } from './destination.js';
 import { provenanceFromEnv } from './mapping.js';
 import { pullPack, type PullPackOptions, type PullPackResult } from './pull.js';
 import { pushPack, type PushPackResult, type PushProgress } from './push.js';
@@ -127,7 +127,10 @@ function signerFor(request: PushFileRequest, destination: Destination): SignerOp
 }
 
 export interface PullRefRequest extends Pick<PullPackOptions, 'verify' | 'signal' | 'onProgress'> {
+  /** A reference, or `<remote>:<tag>` / `<remote>@<digest>` of epack.yaml. */
   reference: string;
+  environment?: string;
+  configFile?: string;
   /** Default: `<repository name>-<tag or short digest>.epack` in `cwd`. */
   out?: string;
   cwd?: string;
@@ -137,12 +140,14 @@ export interface PullRefRequest extends Pick<PullPackOptions, 'verify' | 'signal
 export interface PullRefResult extends PullPackResult {
   /** `<repository>@<digest>` of what was pulled. */
   reference: string;
+  remote?: Destination['remote'];
 }
 
 export async function pullPackRef(request: PullRefRequest): Promise<PullRefResult> {
   const pool = request.targetOptions?.pool ?? new TargetPool();
   try {
-    const opened = await openTarget(request.reference, { ...request.targetOptions, readOnly: true, pool });
+    const source = await resolveSource({ reference: request.reference, ...pick(request, ['environment', 'configFile', 'cwd']) });
+    const opened = await openTarget(source.reference, { ...request.targetOptions, readOnly: true, pool });
     const descriptor = await resolveReference(opened, pick(request, ['signal']));
     const out = request.out ?? path.join(request.cwd ?? process.cwd(), defaultPackName(opened.base, opened.reference.tag, descriptor.digest));
     const result = await pullPack(opened.target, descriptor, {
@@ -150,7 +155,7 @@ export async function pullPackRef(request: PullRefRequest): Promise<PullRefResul
       displayName: `${opened.base}@${descriptor.digest}`,
       ...pick(request, ['verify', 'signal', 'onProgress']),
     });
-    return { ...result, reference: `${opened.base}@${result.digest}` };
+    return { ...result, reference: `${opened.base}@${result.digest}`, ...(source.remote ? { remote: source.remote } : {}) };
   } finally {
     if (!request.targetOptions?.pool) await pool.close();
   }

@@ -143,3 +143,23 @@ describe('push destination', () => {
     await expect(resolveDestination({ target: 'qa', generatedAt, cwd: empty })).rejects.toMatchObject({ code: 'remote_not_found', kind: 'not_found' });
   });
 });
+
+describe('pull source', () => {
+  it('turns <remote>:<tag> and <remote>@<digest> into references; passes references through', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'src-'));
+    await writeFile(path.join(dir, 'epack.yaml'), yaml);
+    const { resolveSource } = await import('../../src/publish/destination.js');
+    const digest = 'sha256:' + 'a'.repeat(64);
+    expect(await resolveSource({ reference: 'prod:2026-11', cwd: dir })).toEqual({
+      reference: 'ghcr.io/acme/evidence:2026-11',
+      remote: { name: 'prod', file: path.join(dir, 'epack.yaml') },
+    });
+    expect((await resolveSource({ reference: `prod@${digest}`, cwd: dir, environment: 'staging' })).reference).toBe(`localhost:5000/evidence-staging@${digest}`);
+    expect((await resolveSource({ reference: 'local:v1', cwd: dir })).reference).toBe(`oci:${path.join(dir, 'store')}:v1`);
+    expect(await resolveSource({ reference: 'localhost:5000/a/b:v1', cwd: dir })).toEqual({ reference: 'localhost:5000/a/b:v1' });
+    expect(await resolveSource({ reference: 'oci:./x:v1', cwd: dir })).toEqual({ reference: 'oci:./x:v1' });
+    await expect(resolveSource({ reference: 'prod', cwd: dir })).rejects.toMatchObject({ code: 'reference_needs_tag', hint: 'write prod:<tag> or prod@sha256:<hex>' });
+    await expect(resolveSource({ reference: 'qa:v1', cwd: dir })).rejects.toMatchObject({ code: 'remote_not_found' });
+    await expect(resolveSource({ reference: 'localhost:5000/a/b:v1', cwd: dir, environment: 'staging' })).rejects.toMatchObject({ code: 'usage' });
+  });
+});
