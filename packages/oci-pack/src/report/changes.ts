@@ -32,6 +32,11 @@ export function keyMetrics(summary: ArtifactSummary): { label: string; value: nu
       ];
     case 'csv':
       return [{ label: 'Records', value: summary.records }];
+    case 'openvex':
+      return [
+        { label: 'Statements', value: summary.statements },
+        { label: 'Affected', value: summary.byStatus.affected },
+      ];
     case 'provenance':
       return [{ label: 'Subjects', value: summary.statements.reduce((n, s) => n + s.subjectCount, 0) }];
     default:

@@ -127,6 +127,22 @@ export function renderSummary(s: ArtifactSummary, name = 'the artifact'): Raw {
         countTable('Results by rule', 'Rule', 'Results', s.byRule, 'sarif.rules'),
       ]);
     }
+    case 'openvex': {
+      const statuses = (['affected', 'under_investigation', 'fixed', 'not_affected', 'other'] as const).map((k) => ({ name: k.replace('_', ' '), key: k, count: s.byStatus[k] }));
+      return join([
+        facts([
+          ['Format', 'Vulnerability exploitability (OpenVEX)'],
+          ['Context', s.context ? html`<code>${s.context}</code>` : undefined],
+          ['Author', s.author],
+          ['Timestamp', s.timestamp],
+          ['Statements', s.statements, 'openvex.statements'],
+          ['Vulnerabilities', s.vulnerabilitiesCapped ? `${formatCount(s.vulnerabilities)}+` : s.vulnerabilities, 'openvex.vulnerabilities'],
+        ]),
+        html`<table class="compact"><caption>Statements by status</caption>
+<thead><tr>${statuses.map((c) => html`<th scope="col" class="num">${c.name}</th>`)}</tr></thead>
+<tbody><tr>${statuses.map((c) => html`<td class="num" data-metric="openvex.${c.key}">${formatCount(c.count)}</td>`)}</tr></tbody></table>`,
+      ]);
+    }
     case 'junit': {
       const d = s.declared;
       const c = s.counted;

@@ -41,6 +41,8 @@ function kindLabel(a: ReportArtifact): string {
       return 'SBOM (CycloneDX)';
     case 'sarif':
       return 'Scan results (SARIF)';
+    case 'openvex':
+      return 'VEX (OpenVEX)';
     case 'junit':
       return 'Test results (JUnit)';
     case 'provenance':
@@ -65,6 +67,8 @@ function headline(a: ReportArtifact): string {
       return `${plural(s.components, 'component')}${s.vulnerabilities ? `, ${plural(s.vulnerabilities, 'vulnerability', 'vulnerabilities')}` : ''}`;
     case 'sarif':
       return `${plural(s.results, 'result')} (${plural(s.byLevel.error, 'error')})`;
+    case 'openvex':
+      return `${plural(s.statements, 'statement')}, ${formatCount(s.byStatus.affected)} affected`;
     case 'junit':
       return `${plural(s.counted.tests, 'test')}, ${formatCount(s.counted.failures + s.counted.errors)} failing`;
     case 'provenance':

@@ -28,6 +28,10 @@ describe('escaping and self-containment', () => {
     artifacts: [
       { path: `artifacts/${evil}.txt`, bytes: Buffer.from('hello'), display_name: `"><iframe src="https://evil.example/">`, description: '<a href="javascript:alert(1)">x</a>' },
       { path: 'artifacts/x.csv', bytes: Buffer.from('"<script>",1\n'), content_type: 'text/csv' },
+      {
+        path: 'artifacts/vex.json',
+        bytes: Buffer.from(JSON.stringify({ '@context': 'https://openvex.dev/ns/v0.2.0', author: '<script>x</script>', statements: [{ vulnerability: { name: 'CVE-1' }, status: 'affected' }] })),
+      },
     ],
   });
 
@@ -40,6 +44,8 @@ describe('escaping and self-containment', () => {
     expect(html).not.toMatch(/<b>ci/);
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).toContain('&quot;&gt;&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).toContain('<dd>&lt;script&gt;x&lt;/script&gt;</dd>');
+    expect(metrics(html)).toMatchObject({ 'openvex.statements': ['1'], 'openvex.affected': ['1'], 'csv.records': ['1'] });
   });
 
   it('is self-contained under a strict CSP', async () => {

@@ -260,3 +260,37 @@ describe('XML bulk filter', () => {
     expect(s.counted).toMatchObject({ tests: 2, failures: 1, passed: 1 });
   });
 });
+
+describe('OpenVEX', () => {
+  it('counts statements by status and distinct vulnerabilities (v0.2 and v0.0.x shapes)', async () => {
+    const doc = {
+      '@context': 'https://openvex.dev/ns/v0.2.0',
+      '@id': 'https://example.com/vex/1',
+      author: 'Security Team <security@example.com>',
+      timestamp: '2026-11-01T00:00:00Z',
+      version: 1,
+      statements: [
+        { vulnerability: { name: 'CVE-2024-0001' }, products: [{ '@id': 'pkg:npm/a@1' }], status: 'not_affected', justification: 'vulnerable_code_not_present' },
+        { vulnerability: { name: 'CVE-2024-0002' }, products: [{ '@id': 'pkg:npm/a@1' }], status: 'affected', action_statement: 'upgrade' },
+        { vulnerability: 'CVE-2024-0002', products: ['pkg:npm/b@2'], status: 'fixed' },
+        { vulnerability: { name: 'CVE-2024-0003' }, products: [], status: 'under_investigation' },
+        { vulnerability: { name: 'CVE-2024-0004' }, products: [], status: 'bogus' },
+      ],
+    };
+    const { summarizeOpenVex } = await import('../../src/report/summarize/index.js');
+    const s = await summarizeOpenVex(fromText(JSON.stringify(doc, null, 2)));
+    const names = new Set(doc.statements.map((x) => (typeof x.vulnerability === 'string' ? x.vulnerability : x.vulnerability.name)));
+    expect(s).toEqual({
+      kind: 'openvex',
+      context: doc['@context'],
+      author: doc.author,
+      timestamp: doc.timestamp,
+      statements: doc.statements.length,
+      byStatus: { not_affected: 1, affected: 1, fixed: 1, under_investigation: 1, other: 1 },
+      vulnerabilities: names.size,
+    });
+    const { detectKind } = await import('../../src/report/summarize/index.js');
+    expect(detectKind('artifacts/x.json', 'application/json', Buffer.from(JSON.stringify(doc)))).toBe('openvex');
+    expect(detectKind('artifacts/x.json', 'application/openvex+json', Buffer.from('{}'))).toBe('openvex');
+  });
+});

@@ -4,7 +4,7 @@
  */
 import { detectImageFormat } from './image.js';
 
-export type SummarizerKind = 'spdx' | 'cyclonedx' | 'sarif' | 'junit' | 'provenance' | 'image' | 'csv' | 'other';
+export type SummarizerKind = 'spdx' | 'cyclonedx' | 'sarif' | 'openvex' | 'junit' | 'provenance' | 'image' | 'csv' | 'other';
 
 /** Bytes of the head that sniffing looks at. */
 export const SNIFF_BYTES = 64 * 1024;
@@ -13,6 +13,7 @@ const BY_CONTENT_TYPE: [RegExp, SummarizerKind][] = [
   [/^application\/spdx\+json$/, 'spdx'],
   [/^application\/vnd\.cyclonedx\+json$/, 'cyclonedx'],
   [/^application\/(sarif\+json|sarif)$/, 'sarif'],
+  [/^application\/(openvex\+json|vnd\.openvex\+json)$/, 'openvex'],
   [/^application\/(vnd\.in-toto\+json|vnd\.dev\.sigstore\.bundle(\.v[\d.]+)?\+json|vnd\.dsse\.envelope(\.v\d+)?\+json)$/, 'provenance'],
   [/^application\/(junit\+xml|vnd\.junit\+xml|x-junit\+xml)$/, 'junit'],
   [/^image\/(png|jpeg|gif|webp)$/, 'image'],
@@ -23,6 +24,7 @@ const BY_NAME: [RegExp, SummarizerKind][] = [
   [/\.spdx\.json$/i, 'spdx'],
   [/\.(cdx|bom)\.json$/i, 'cyclonedx'],
   [/\.sarif(\.json)?$/i, 'sarif'],
+  [/\.(openvex|vex)\.json$/i, 'openvex'],
   [/\.(intoto\.jsonl|intoto\.json|sigstore\.json|dsse\.json)$/i, 'provenance'],
   [/(junit|test-?results?|surefire|TEST-[^/]*)\.xml$/i, 'junit'],
   [/\.(png|jpe?g|gif|webp)$/i, 'image'],
@@ -42,6 +44,7 @@ function sniff(head: Uint8Array): SummarizerKind | undefined {
   if (!text.startsWith('{') && !text.startsWith('[')) return undefined;
   if (/"spdxVersion"\s*:/.test(text)) return 'spdx';
   if (/"bomFormat"\s*:\s*"CycloneDX"/.test(text)) return 'cyclonedx';
+  if (/"@context"\s*:\s*"https:\/\/openvex\.dev\/ns/.test(text)) return 'openvex';
   if (/"mediaType"\s*:\s*"application\/vnd\.dev\.sigstore\.bundle/.test(text)) return 'provenance';
   if (/"payloadType"\s*:/.test(text) && /"payload"\s*:/.test(text)) return 'provenance';
   if (/"_type"\s*:\s*"https:\/\/in-toto\.io\/Statement/.test(text)) return 'provenance';

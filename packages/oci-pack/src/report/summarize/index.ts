@@ -6,12 +6,13 @@ import { describeOther, detectKind, SNIFF_BYTES, type SummarizerKind } from './d
 import { DEFAULT_MAX_INLINE_IMAGE_BYTES, summarizeImage } from './image.js';
 import { summarizeJunit } from './junit.js';
 import { summarizeProvenance } from './provenance.js';
+import { summarizeOpenVex } from './openvex.js';
 import { summarizeSarif } from './sarif.js';
 import { summarizeSpdx } from './spdx.js';
 import type { ArtifactSummary } from './types.js';
 
 export type * from './types.js';
-export { summarizeCsv, summarizeCycloneDx, summarizeImage, summarizeJunit, summarizeProvenance, summarizeSarif, summarizeSpdx };
+export { summarizeCsv, summarizeCycloneDx, summarizeImage, summarizeJunit, summarizeOpenVex, summarizeProvenance, summarizeSarif, summarizeSpdx };
 export { claimedSigner } from './sigstore.js';
 export { detectKind, type SummarizerKind } from './detect.js';
 export { JsonStreamParser, parseJsonStream, type JsonVisitor, type JsonPath } from './json-stream.js';
@@ -88,6 +89,8 @@ async function run(kind: SummarizerKind, stream: AsyncIterable<Uint8Array>, arti
       return summarizeCycloneDx(stream);
     case 'sarif':
       return summarizeSarif(stream);
+    case 'openvex':
+      return summarizeOpenVex(stream);
     case 'junit':
       return summarizeJunit(stream);
     case 'provenance':

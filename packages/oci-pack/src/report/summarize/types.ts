@@ -114,6 +114,18 @@ export interface ProvenanceSummary {
   signer?: ClaimedSigner;
 }
 
+export interface OpenVexSummary {
+  kind: 'openvex';
+  context?: string;
+  author?: string;
+  timestamp?: string;
+  statements: number;
+  byStatus: Record<'not_affected' | 'affected' | 'fixed' | 'under_investigation' | 'other', number>;
+  /** Distinct vulnerability names. */
+  vulnerabilities: number;
+  vulnerabilitiesCapped?: boolean;
+}
+
 export interface ImageSummary {
   kind: 'image';
   format: 'png' | 'jpeg' | 'gif' | 'webp';
@@ -149,6 +161,7 @@ export type ArtifactSummary =
   | SpdxSummary
   | CycloneDxSummary
   | SarifSummary
+  | OpenVexSummary
   | JunitSummary
   | ProvenanceSummary
   | ImageSummary
