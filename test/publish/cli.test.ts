@@ -116,6 +116,30 @@ describe('epack push / pull', () => {
     expect(extractReads[1]).toBe(digestOf(await readFile(path.join(DEMO_EVIDENCE, 'posture.json'))));
   });
 
+  it.runIf(peerAvailable('oras', 'publish interop'))('pulls a pack that oras pushed with the pack media types, byte-identical', async (ctx) => {
+    if (!reg) return ctx.skip();
+    const dir = path.join(packs.dir, 'oras-push');
+    const extract = await epack(['extract', packs.v1, '--all', '-o', dir]);
+    expect(extract.code, extract.stderr).toBe(0);
+    const { openPack } = await import('../../packages/oci-pack/src/pack/read.js');
+    const pack = await openPack(packs.v1);
+    await writeFile(path.join(dir, 'manifest.json'), pack.manifestBytes);
+    const files = pack.artifacts.map((a) => `${a.path}:${a.content_type ?? 'application/octet-stream'}`);
+    await pack.close();
+    const creds = ['--username', reg.username!, '--password', reg.password!];
+    const ref = `${reg.host}/acme/from-oras:v1`;
+    const push = await runTool(
+      'oras',
+      ['push', '--plain-http', ...creds, ref, '--artifact-type', 'application/vnd.evidencepack.pack.v1', '--config', 'manifest.json:application/vnd.evidencepack.manifest.v1+json', ...files],
+      { sandbox, cwd: dir },
+    );
+    expect(push.code, push.stderr).toBe(0);
+    const out = path.join(packs.dir, 'from-oras.epack');
+    const pull = await epack(['pull', ref, '-o', out]);
+    expect(pull.code, pull.stderr).toBe(0);
+    expect((await readFile(out)).equals(await readFile(packs.v1))).toBe(true);
+  });
+
   it('pushes to a remote of epack.yaml with --env, and names the known remotes for a missing one', async (ctx) => {
     if (!reg) return ctx.skip();
     const project = path.join(packs.dir, 'project');
