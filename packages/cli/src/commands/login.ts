@@ -16,6 +16,36 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
+/** Reads a line from the terminal without echoing it. */
+function promptHidden(question: string, stderr: NodeJS.WriteStream): Promise<string> {
+  return new Promise((resolve) => {
+    const stdin = process.stdin;
+    stderr.write(question);
+    stdin.setRawMode(true);
+    stdin.resume();
+    let value = '';
+    const finish = (): void => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off('data', onData);
+      stderr.write('\n');
+      resolve(value);
+    };
+    const onData = (chunk: Buffer): void => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return finish();
+        if (ch === '\u0003') {
+          finish();
+          process.exit(130); // Ctrl-C at the prompt: the documented "interrupted" exit code
+        }
+        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
+        else value += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
 export default defineCommand<Args>({
   command: 'login <registry>',
   describe: 'Log in to a registry: checks the credentials, then stores them (credential helper or Docker config)',
@@ -37,7 +67,8 @@ export default defineCommand<Args>({
     let password = args.password;
     if (args.passwordStdin) password = await readStdin();
     else if (password !== undefined) out.warn('passing a password with -p is insecure (it shows in the process list); use --password-stdin');
-    if (!password) throw new UsageError('usage', 'login needs a password', { hint: 'pipe it to --password-stdin, or pass -p' });
+    else if (process.stdin.isTTY && out.stderrStream.isTTY) password = await promptHidden('Password: ', out.stderrStream);
+    if (!password) throw new UsageError('usage', 'login needs a password', { hint: 'pipe it to --password-stdin, pass -p, or run in a terminal to be prompted' });
     const env = args.registryConfig === undefined ? undefined : configEnv(args.registryConfig);
     const result = await login(args.registry, {
       username: args.username,
