@@ -5,7 +5,7 @@
  * `runner-spec.md`: `{vector, valid, result: {ok, errors[], computed}}`,
  * plus `case` and `pass`.
  */
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { NotFoundError } from '../error.js';
@@ -104,7 +104,7 @@ async function runCase(vector: string, c: VectorCase): Promise<ConformanceResult
 
 /** Runs every vector under `vectorsDir`. Never throws for a failing case; only for an unreadable directory. */
 export async function runConformance(vectorsDir: string, options: ConformanceOptions = {}): Promise<ConformanceSummary> {
-  const dir = path.resolve(vectorsDir);
+  const dir = await vectorsRoot(path.resolve(vectorsDir));
   let files: string[];
   try {
     files = await listVectorFiles(dir);
@@ -187,6 +187,17 @@ async function loadCases(dir: string, rel: string, ctx: HandlerContext, emit: (r
   } catch (err) {
     return broken(`${rel}: ${(err as Error).message}`);
   }
+}
+
+/** Accepts the spec repository (or its checkout) too: its vectors live in test-vectors/. */
+async function vectorsRoot(dir: string): Promise<string> {
+  const nested = path.join(dir, 'test-vectors');
+  try {
+    if ((await stat(nested)).isDirectory() && !(await stat(path.join(dir, 'VERSION')).catch(() => undefined))?.isFile()) return nested;
+  } catch {
+    // no test-vectors/ below: dir is the vectors directory itself
+  }
+  return dir;
 }
 
 async function readVersion(dir: string): Promise<string | undefined> {

@@ -132,6 +132,20 @@ describe('runner behaviour on synthetic vectors', () => {
     expect(summary.results[0]?.failure).toMatch(/duplicate key/);
   });
 
+  it('accepts the spec repository root and uses its test-vectors/ directory', async () => {
+    const root = mkdtempSync(path.join(scratch, 'repo-'));
+    mkdirSync(path.join(root, 'test-vectors', 'pack-digest'), { recursive: true });
+    writeFileSync(path.join(root, 'test-vectors', 'VERSION'), '9.9\n');
+    writeFileSync(
+      path.join(root, 'test-vectors', 'pack-digest', 'empty-artifacts.json'),
+      JSON.stringify({ name: 'e', input: { artifacts: [] }, expected: { canonical_input: '' }, valid: true }),
+    );
+    const summary = await runConformance(root);
+    expect(summary.vectorsDir).toBe(path.join(root, 'test-vectors'));
+    expect(summary.vectorsVersion).toBe('9.9');
+    expect(summary.passed).toBe(1);
+  });
+
   it('a missing directory is not_found', async () => {
     await expect(runConformance(path.join(scratch, 'nope'))).rejects.toBeInstanceOf(NotFoundError);
   });
