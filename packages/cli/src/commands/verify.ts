@@ -96,11 +96,13 @@ async function verifyReferenceCommand(args: Args, out: Out): Promise<void> {
       ok: true,
       reference: `${opened.base}@${subject.digest}`,
       subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+      pack: result.pack ?? null,
       signatures: result.signatures.map(signatureJson),
       failures: result.failures,
       policy: { satisfied: result.policy.satisfied, threshold: result.policy.threshold, met: result.policy.met, unmet: result.policy.unmet },
     });
     out.line(`${out.paint('32', 'verified')} ${opened.base}@${subject.digest}: ${result.policy.met.length} of ${result.policy.threshold} required signer(s)`);
+    if (result.pack) out.info(`  Evidence Pack ${result.pack.stream}: ${result.pack.artifacts} artifacts match manifest.json, pack_digest ${result.pack.packDigest}`);
     printSignatures(result.signatures, out);
     for (const f of result.failures) out.warn(`${f.source}: ${f.code}: ${f.message}`);
   } finally {

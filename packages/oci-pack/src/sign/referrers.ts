@@ -12,7 +12,7 @@ import type { GraphTarget } from '../store/types.js';
 import { isReferrerLister } from '../store/types.js';
 import { EpackError } from '../error.js';
 import { SignatureError, SignUsageError } from './errors.js';
-import { COSIGN_SIGN_PREDICATE_TYPE, STATEMENT_TYPE_V1, buildStatement, parseStatement } from './statement.js';
+import { COSIGN_SIGN_PREDICATE_TYPE, EVIDENCE_PACK_PREDICATE_TYPE, STATEMENT_TYPE_V1, buildStatement, parseStatement } from './statement.js';
 import type { InTotoStatement } from './statement.js';
 import { prepareSigner, signStatementWith } from './sign.js';
 import type { SignerOptions } from './sign.js';
@@ -24,6 +24,8 @@ import type { VerifyPolicy } from './verify/policy.js';
 import { decide, failureOf, stripStatement } from './decision.js';
 import type { SignaturesVerdict, SignatureFailure, SourcedSignature } from './decision.js';
 import { legacyAttestations, legacySignatures } from './legacy.js';
+import { readRemotePack, verifyRemotePackAttestations } from './remote-pack.js';
+import type { RemotePackSummary } from './remote-pack.js';
 
 export interface AttachResult {
   /** The signed manifest (resolved once from the reference). */
@@ -123,6 +125,12 @@ export interface VerifyArtifactOptions extends TrustRootOptions {
   policy?: VerifyPolicy;
   /** The predicate type the signatures must have (default cosign sign/v1). */
   predicateType?: string;
+  /**
+   * For Evidence Pack artifacts, also verify the embedded attestations (and
+   * that the layers are manifest.json's artifacts) — default true; applies to
+   * the default predicate type and to the Evidence Pack one.
+   */
+  embedded?: boolean;
   /** Also read legacy cosign `sha256-<hex>.sig` (signatures) / `.att` (attestations) tags (default true). */
   legacy?: boolean;
 }
@@ -130,6 +138,8 @@ export interface VerifyArtifactOptions extends TrustRootOptions {
 export interface ArtifactVerification extends SignaturesVerdict {
   reference: string;
   subject: Descriptor;
+  /** When the artifact is an Evidence Pack: what its manifest.json says (layers checked against it). */
+  pack?: RemotePackSummary;
 }
 
 interface Candidate {
@@ -168,7 +178,15 @@ export async function verifyArtifact(target: GraphTarget, ref: string, options: 
       : predicateType === COSIGN_SIGN_PREDICATE_TYPE
         ? await legacySignatures(target, subject)
         : await legacyAttestations(target, subject, predicateType);
-  const needsRoot = requireTlog || parsed.some((b) => b !== undefined && isKeylessBundle(b)) || legacy.some((l) => l.keyless);
+  const embedded =
+    options.embedded !== false && (predicateType === COSIGN_SIGN_PREDICATE_TYPE || predicateType === EVIDENCE_PACK_PREDICATE_TYPE)
+      ? await readRemotePack(target, subject)
+      : undefined;
+  const needsRoot =
+    requireTlog ||
+    parsed.some((b) => b !== undefined && isKeylessBundle(b)) ||
+    legacy.some((l) => l.keyless) ||
+    (embedded?.needsTrustedRoot ?? false);
   const trustedRoot = await resolveTrustedRoot(options, !needsRoot);
   const signatures: SourcedSignature[] = [];
   for (const candidate of candidates) {
@@ -192,8 +210,20 @@ export async function verifyArtifact(target: GraphTarget, ref: string, options: 
       failures.push(failureOf(item.source, err));
     }
   }
+  if (embedded) {
+    const key = options.policy?.key;
+    const own = verifyRemotePackAttestations(embedded, { ...(trustedRoot ? { trustedRoot } : {}), ...(key !== undefined ? { key } : {}), requireTlog });
+    signatures.push(...own.signatures);
+    // Like a pack file: every embedded attestation must verify.
+    const broken = own.failures[0];
+    if (broken) {
+      throw new SignatureError(broken.code as never, `${broken.source}: ${broken.message}`, {
+        details: { verdict: { signatures, failures: [...failures, ...own.failures] } },
+      });
+    }
+  }
   const verdict = decide(`${target.name}@${subject.digest}`, signatures, failures, options.policy, { everySignatureMustVerify: false });
-  return { reference: ref, subject, ...verdict };
+  return { reference: ref, subject, ...verdict, ...(embedded ? { pack: embedded.summary } : {}) };
 }
 
 async function bundleOfReferrer(target: GraphTarget, desc: Descriptor): Promise<Uint8Array> {
