@@ -141,7 +141,12 @@ export class Repository implements GraphTarget, TagLister, Deleter, Mounter, Ref
       await this.pushManifest(desc, bytes, desc.digest, options);
       return;
     }
-    await this.pushBlob(desc, sourceFromContent(content), options);
+    try {
+      await this.pushBlob(desc, sourceFromContent(content), options);
+    } finally {
+      // A stream we did not need (the blob existed) or could not finish must not keep its file open.
+      if (content instanceof Readable && !content.readableEnded && !content.destroyed) content.destroy();
+    }
   }
 
   /** Pushes a blob whose content can be opened again (retries restart from the start). */

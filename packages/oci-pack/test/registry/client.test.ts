@@ -42,6 +42,7 @@ describe.each(registryMatrix())('$kind/$auth', ({ kind, auth }) => {
     // Existing: HEAD answers, nothing is uploaded (a one-shot stream that would fail if read).
     const poisoned = new Readable({ read() { this.destroy(new Error('must not be read')); } });
     await repo.push(desc, poisoned);
+    expect(poisoned.destroyed).toBe(true);
     // Small in-memory blob (single POST attempt, falling back to POST+PUT).
     await repo.push(emptyConfig, EMPTY_JSON);
     expect(await repo.exists(emptyConfig)).toBe(true);
