@@ -128,8 +128,9 @@ d('epack report', () => {
     it('reads the pack by reference, compared with a previous one by reference', async (ctx) => {
       if (!registry) return ctx.skip();
       const ref = `${registry.host}/acme/evidence`;
-      for (const [file, tag] of [[pack, 'v2'], [previous, 'v1']] as const) {
-        const pushed = await runEpack(['push', `${ref}:${tag}`, file]);
+      // v2 is also signed in the registry (a cosign-style bundle referrer), with the same key.
+      for (const [file, tag, sign] of [[pack, 'v2', ['--key', path.join(dir, 'key.pem'), '--tlog-upload=false']], [previous, 'v1', []]] as const) {
+        const pushed = await runEpack(['push', `${ref}:${tag}`, file, ...sign]);
         expect(pushed.code, pushed.stderr).toBe(0);
       }
       const out = path.join(dir, 'report-registry');
@@ -140,6 +141,23 @@ d('epack report', () => {
       expect(report.changes.changed.map((c: { path: string }) => c.path)).toEqual(['artifacts/tests/junit.xml']);
       expect(report.artifacts.find((a: { path: string }) => a.path === 'artifacts/tests/junit.xml').summary.counted.tests).toBe(808);
       expect(existsSync(path.join(out, 'index.html'))).toBe(true);
+      // Without a policy: the embedded attestation and the registry signature, as claims, with the commands.
+      expect(report.signatures.map((s: { location?: string; mode?: string; verified?: boolean }) => [s.location ?? 'pack', s.mode, s.verified])).toEqual([
+        ['pack', 'key', undefined],
+        ['registry', 'key', undefined],
+      ]);
+      const commands = report.verifyCommands.map((c: { command: string }) => c.command);
+      expect(commands).toEqual([`epack verify ${report.reference} --key public-key.pem`, `cosign verify ${report.reference} --key public-key.pem`]);
+
+      // With a policy: both verified (the registry signature and the pack's own attestation).
+      const verified = await runEpack(['report', `${ref}:v2`, '-o', path.join(dir, 'report-registry-verified'), '--key', path.join(dir, 'key.pub'), '--json']);
+      expect(verified.code, verified.stderr).toBe(0);
+      const v = JSON.parse(verified.stdout);
+      expect(v.verified).toBe(true);
+      expect(v.report.signatures.map((s: { location?: string; verified?: boolean }) => [s.location, s.verified]).sort()).toEqual([
+        ['pack', true],
+        ['registry', true],
+      ]);
     });
   });
 });

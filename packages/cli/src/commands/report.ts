@@ -42,13 +42,14 @@ export default defineCommand<Args>({
     const source = await openReportSource(args.pack, options);
     try {
       const verification = hasPolicyFlags(args) ? await verifySignatures(args, source, out) : undefined;
+      const claims = verification ? undefined : await claimedSignatures(args, source, out);
       const previous = args.previous === undefined ? undefined : await openReportSource(args.previous, options);
       try {
         const written = await writeReport(args.output, source.pack, {
-          packArgument: args.pack,
+          packArgument: source.reference ?? args.pack,
           ...(source.reference ? { reference: source.reference } : {}),
           ...(previous ? { previous: previous.pack } : {}),
-          ...(verification ? { signatures: verification.signatures } : {}),
+          signatures: verification ? verification.signatures : claims,
           maxInlineImageBytes: Math.max(0, args.maxInlineImage),
           generator: `epack ${VERSION}`,
         });
@@ -72,6 +73,20 @@ export default defineCommand<Args>({
     }
   },
 });
+
+/** What the pack's attestations and, for a reference, its signature referrers claim (not verified). */
+async function claimedSignatures(args: Args, source: ReportSource, out: Output): Promise<ReportSignature[]> {
+  const { readClaimedSignatures, readReferenceSignatureClaims } = await import('@epack/oci-pack/report');
+  const claims = await readClaimedSignatures(source.pack);
+  if (source.reference && source.subject) {
+    try {
+      claims.push(...(await readReferenceSignatureClaims(source.reference, source.subject, targetOptions(args, out))));
+    } catch (err) {
+      out.warn(`cannot list the signatures of ${source.reference} in the registry: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return claims;
+}
 
 interface Verification {
   ok: boolean;

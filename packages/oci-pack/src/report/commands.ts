@@ -8,8 +8,11 @@ function command(tool: VerifyCommand['tool'], description: string, argv: string[
   return c;
 }
 
-function what(target: string, pack: string): string {
-  return target === pack ? 'the pack file' : 'the pack in the registry';
+const COSIGN_SIGN = 'https://sigstore.dev/cosign/sign/v1';
+
+function what(target: string, reference: string | undefined): string {
+  if (target !== reference) return 'the pack file';
+  return target.startsWith('oci:') ? 'the pack in the OCI layout' : 'the pack in the registry';
 }
 
 /**
@@ -28,23 +31,27 @@ export function verifyCommands(signatures: readonly ReportSignature[], pack: str
   };
   for (const sig of signatures) {
     const registry = sig.location === 'registry';
-    const targets = registry ? (reference ? [reference] : []) : [pack, ...(reference ? [reference] : [])];
+    const targets = registry ? (reference ? [reference] : []) : [...new Set([pack, ...(reference ? [reference] : [])])];
+    // Registry attestations other than plain signatures are verified by their predicate type.
+    const type = registry && sig.predicateType && sig.predicateType !== COSIGN_SIGN ? sig.predicateType : undefined;
+    const epackType = type ? ['--type', type] : [];
     if (sig.mode === 'key' || (!sig.issuer && sig.identity?.startsWith('sha256:'))) {
       const signer = sig.identity ? `public key ${sig.identity}` : 'the signer\'s public key';
-      for (const target of targets) add(command('epack', `Verify ${what(target, pack)} with epack (public key)`, ['epack', 'verify', target, '--key', 'public-key.pem'], signer));
-      if (registry && reference) add(command('cosign', 'Verify the registry signature with cosign (public key)', ['cosign', 'verify', reference, '--key', 'public-key.pem'], signer));
+      for (const target of targets) add(command('epack', `Verify ${what(target, reference)} with epack (public key)`, ['epack', 'verify', target, '--key', 'public-key.pem', ...epackType], signer));
+      if (registry && reference && !reference.startsWith('oci:')) {
+        add(command('cosign', 'Verify the registry signature with cosign (public key)', type ? ['cosign', 'verify-attestation', reference, '--type', type, '--key', 'public-key.pem'] : ['cosign', 'verify', reference, '--key', 'public-key.pem'], signer));
+      }
       continue;
     }
     if (!sig.identity || !sig.issuer) continue;
     for (const target of targets) {
-      add(command('epack', `Verify ${what(target, pack)} with epack`, ['epack', 'verify', target, '--issuer', sig.issuer, '--subject', sig.identity], `${sig.identity} (issuer ${sig.issuer})`));
+      add(command('epack', `Verify ${what(target, reference)} with epack`, ['epack', 'verify', target, '--issuer', sig.issuer, '--subject', sig.identity, ...epackType], `${sig.identity} (issuer ${sig.issuer})`));
     }
-    if (registry && reference) {
+    if (registry && reference && !reference.startsWith('oci:')) {
       add(
         command('cosign', 'Verify the registry signature with cosign', [
           'cosign',
-          'verify',
-          reference,
+          ...(type ? ['verify-attestation', reference, '--type', type] : ['verify', reference]),
           '--certificate-identity',
           sig.identity,
           '--certificate-oidc-issuer',

@@ -9,3 +9,4 @@ export type * from './summarize/types.js';
 export type * from './types.js';
 export { openReportSource, pinReference, type ReportSource } from './source.js';
 export { mergeSignatures, signaturesFromVerdict } from './signatures.js';
+export { readReferenceSignatureClaims, readRegistrySignatureClaims } from './registry-signatures.js';

@@ -10,6 +10,8 @@ export interface ReportSource {
   reference?: string;
   /** Whether the reference names a registry (so cosign can verify its referrers). */
   registry?: boolean;
+  /** The resolved OCI manifest: what registry signatures (referrers) are attached to. */
+  subject?: Descriptor;
 }
 
 /** The reference with its tag replaced by the digest it resolved to. */
@@ -23,7 +25,7 @@ export async function openReportSource(arg: string, options: OpenPackSourceOptio
   const descriptor = (pack as PackReader & { descriptor?: Descriptor }).descriptor;
   if (!descriptor) return { pack };
   try {
-    return { pack, reference: pinReference(arg, descriptor.digest), registry: !arg.startsWith('oci:') };
+    return { pack, reference: pinReference(arg, descriptor.digest), registry: !arg.startsWith('oci:'), subject: descriptor };
   } catch {
     return { pack };
   }

@@ -21,6 +21,17 @@ describe('verify commands', () => {
     ]);
   });
 
+  it('verifies registry attestations by predicate type, and never offers cosign for an OCI layout', () => {
+    const sig = { source: 'sha256:' + 'e'.repeat(64), location: 'registry' as const, mode: 'keyless' as const, identity: 'i@example.com', issuer: 'https://issuer.example', predicateType: 'https://slsa.dev/provenance/v1' };
+    expect(verifyCommands([sig], REF, REF).map((c) => c.command)).toEqual([
+      `epack verify ${REF} --issuer https://issuer.example --subject i@example.com --type https://slsa.dev/provenance/v1`,
+      `cosign verify-attestation ${REF} --type https://slsa.dev/provenance/v1 --certificate-identity i@example.com --certificate-oidc-issuer https://issuer.example`,
+    ]);
+    const layout = `oci:/tmp/layout@sha256:${'f'.repeat(64)}`;
+    const commands = verifyCommands([{ ...sig, predicateType: undefined }], layout, layout);
+    expect(commands.map((c) => [c.tool, c.description])).toEqual([['epack', 'Verify the pack in the OCI layout with epack']]);
+  });
+
   it('quotes attacker-controlled identities for the shell', () => {
     const [c] = verifyCommands([{ source: 'attestations/x.sigstore.json', mode: 'keyless', identity: "a'; rm -rf ~; echo '$(id)", issuer: 'https://i.example' }], 'my pack.epack');
     expect(c!.command).toBe(`epack verify 'my pack.epack' --issuer https://i.example --subject 'a'\\''; rm -rf ~; echo '\\''$(id)'`);
