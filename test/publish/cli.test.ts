@@ -1,9 +1,9 @@
 /**
- * `epack push` / `epack pull` end to end against docker-registry 2.8, with
- * peers reading what we push (oras pull, crane manifest), remotes with
- * --env, and the failures users meet: one clear line, documented exit code.
+ * `epack push` / `epack pull` end to end against docker-registry 2.8:
+ * references as packs, remotes with --env, and the failures users meet: one
+ * clear line, documented exit code. Peer interop is in interop.test.ts.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computePackDigest } from '../../packages/oci-pack/src/pack/digest.js';
 import { writeZipAtomic } from '../../packages/oci-pack/src/pack/zip-write.js';
 import { digestOf } from '../../packages/oci-pack/src/oci/digest.js';
-import { createSandbox, peerAvailable, runEpack, runTool, type Sandbox } from '../harness/cli.js';
+import { createSandbox, runEpack, type Sandbox } from '../harness/cli.js';
 import { startRegistry, stopAllRegistries, type RunningRegistry } from '../harness/registries.js';
 import { DEMO_EVIDENCE, buildDemoPacks, type DemoPacks } from './fixtures.js';
 import { startRejectingRegistry } from './rejecting-registry.js';
@@ -63,26 +63,6 @@ describe('epack push / pull', () => {
     expect(text.stdout).toContain(`pulled ${reg.host}/acme/evidence@${pushed.digest}`);
   });
 
-  it.runIf(peerAvailable('crane', 'publish interop') && peerAvailable('oras', 'publish interop'))('is readable by crane and oras', async (ctx) => {
-    if (!reg) return ctx.skip();
-    const ref = `${reg.host}/acme/evidence:2026-11`;
-    const creds = ['--username', reg.username!, '--password', reg.password!];
-    const manifest = await runTool('crane', ['manifest', '--insecure', ref], { sandbox, dockerConfigDir: reg.dockerConfigDir });
-    expect(manifest.code, manifest.stderr).toBe(0);
-    const parsed = JSON.parse(manifest.stdout);
-    expect(parsed.artifactType).toBe('application/vnd.evidencepack.pack.v1');
-    expect(parsed.config.mediaType).toBe('application/vnd.evidencepack.manifest.v1+json');
-    expect(parsed.annotations['com.acme.team']).toBe('platform');
-
-    const dir = path.join(packs.dir, 'oras-out');
-    await mkdir(dir, { recursive: true });
-    const pull = await runTool('oras', ['pull', '--plain-http', ...creds, ref, '-o', dir], { sandbox });
-    expect(pull.code, pull.stderr).toBe(0);
-    for (const f of ['sbom.cdx.json', 'scan.sarif', 'junit.xml', 'posture.json']) {
-      expect((await readFile(path.join(dir, 'artifacts/demo-evidence', f))).equals(await readFile(path.join(DEMO_EVIDENCE, f)))).toBe(true);
-    }
-  });
-
   it('inspect, list and diff of references read only manifests and configs; extract fetches one blob', async (ctx) => {
     if (!reg) return ctx.skip();
     const repo = `${reg.host}/acme/evidence`;
@@ -114,30 +94,6 @@ describe('epack push / pull', () => {
     const extractReads = blobGets().slice(beforeExtract);
     expect(extractReads).toHaveLength(2); // the config, then the one artifact
     expect(extractReads[1]).toBe(digestOf(await readFile(path.join(DEMO_EVIDENCE, 'posture.json'))));
-  });
-
-  it.runIf(peerAvailable('oras', 'publish interop'))('pulls a pack that oras pushed with the pack media types, byte-identical', async (ctx) => {
-    if (!reg) return ctx.skip();
-    const dir = path.join(packs.dir, 'oras-push');
-    const extract = await epack(['extract', packs.v1, '--all', '-o', dir]);
-    expect(extract.code, extract.stderr).toBe(0);
-    const { openPack } = await import('../../packages/oci-pack/src/pack/read.js');
-    const pack = await openPack(packs.v1);
-    await writeFile(path.join(dir, 'manifest.json'), pack.manifestBytes);
-    const files = pack.artifacts.map((a) => `${a.path}:${a.content_type ?? 'application/octet-stream'}`);
-    await pack.close();
-    const creds = ['--username', reg.username!, '--password', reg.password!];
-    const ref = `${reg.host}/acme/from-oras:v1`;
-    const push = await runTool(
-      'oras',
-      ['push', '--plain-http', ...creds, ref, '--artifact-type', 'application/vnd.evidencepack.pack.v1', '--config', 'manifest.json:application/vnd.evidencepack.manifest.v1+json', ...files],
-      { sandbox, cwd: dir },
-    );
-    expect(push.code, push.stderr).toBe(0);
-    const out = path.join(packs.dir, 'from-oras.epack');
-    const pull = await epack(['pull', ref, '-o', out]);
-    expect(pull.code, pull.stderr).toBe(0);
-    expect((await readFile(out)).equals(await readFile(packs.v1))).toBe(true);
   });
 
   it('pushes to a remote of epack.yaml with --env, and names the known remotes for a missing one', async (ctx) => {
@@ -174,20 +130,6 @@ describe('epack push / pull', () => {
     const typo = await epack(['push', 'prod', packs.v1, '--config', 'typo.yaml'], project);
     expect(typo.code).toBe(2);
     expect(oneLine(typo.stderr)).toMatch(/invalid_config: .*typo\.yaml: unknown key "remotes\.prod\.registy"/);
-  });
-
-  it('refuses to pull a non-pack artifact: exit 2, not_a_pack, no file', async (ctx) => {
-    if (!reg || !peerAvailable('oras', 'publish non-pack')) return ctx.skip();
-    await writeFile(path.join(sandbox.home, 'hello.txt'), 'hello\n');
-    const creds = ['--username', reg.username!, '--password', reg.password!];
-    const push = await runTool('oras', ['push', '--plain-http', ...creds, `${reg.host}/acme/other:v1`, 'hello.txt:text/plain'], { sandbox, cwd: sandbox.home });
-    expect(push.code, push.stderr).toBe(0);
-    const dir = path.join(packs.dir, 'nonpack');
-    await mkdir(dir);
-    const pull = await epack(['pull', `${reg.host}/acme/other:v1`, '-o', path.join(dir, 'x.epack')]);
-    expect(pull.code).toBe(2);
-    expect(oneLine(pull.stderr)).toMatch(/not_a_pack: .*acme\/other@sha256:[0-9a-f]{64} is not an Evidence Pack/);
-    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('refuses to push a pack whose artifact does not match its manifest: exit 2, nothing tagged', async (ctx) => {
