@@ -108,17 +108,13 @@ export class Referrers {
       const guard = new PageGuard(`GET referrers ${this.ctx.name}`, MAX_REFERRER_PAGES);
       guard.visit(url);
       let page = await this.apiPage(url, artifactType, signal, this.apiSupported === undefined);
-      if (page.supported) {
-        for (;;) {
-          if (!page.supported) break;
-          for (const d of page.manifests) if (page.filtered || !artifactType || d.artifactType === artifactType) yield d;
-          if (!page.next) return;
-          guard.visit(page.next);
-          page = await this.apiPage(page.next, artifactType, signal, false);
-        }
-        return;
+      while (page.supported) {
+        for (const d of page.manifests) if (page.filtered || !artifactType || d.artifactType === artifactType) yield d;
+        if (!page.next) return;
+        guard.visit(page.next);
+        page = await this.apiPage(page.next, artifactType, signal, false);
       }
-      if (this.ctx.mode === 'api') throw unsupportedApi(this.ctx.name);
+      // Only the first page can say "no API" (apiPage throws for later pages): fall through to the tag schema.
     }
     const current = await this.readIndex(subject.digest, signal);
     for (const d of current.manifests) if (!artifactType || d.artifactType === artifactType) yield d;
