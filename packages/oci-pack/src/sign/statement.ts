@@ -4,6 +4,7 @@
  * predicate type checks live here.
  */
 import { SignatureError } from './errors.js';
+import { parseStrictJson } from '../pack/json.js';
 
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const STATEMENT_TYPE_V1 = 'https://in-toto.io/Statement/v1';
@@ -39,9 +40,10 @@ export function packStatement(manifestDigestHex: string): InTotoStatement {
 export function parseStatement(payload: Uint8Array, strictV1 = false): InTotoStatement {
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(payload).toString('utf8'));
+    // Strict: a statement with duplicate keys could say one subject to us and another to a different verifier.
+    value = parseStrictJson(payload);
   } catch (err) {
-    throw new SignatureError('statement_invalid', 'the signed payload is not JSON', { cause: err });
+    throw new SignatureError('statement_invalid', `the signed payload is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   if (!isObject(value)) throw new SignatureError('statement_invalid', 'the signed payload is not a JSON object');
   const type = value['_type'];

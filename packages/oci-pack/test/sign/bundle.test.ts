@@ -151,3 +151,18 @@ describe('keyless signing against a private Sigstore', () => {
     }
   });
 });
+
+describe('strict parsing', () => {
+  it('refuses a signed statement with duplicate keys', async () => {
+    const p = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const priv = p.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const pub = p.publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    const { createDsseBundle } = await import('../../src/sign/index.js');
+    const { KeySigner } = await import('../../src/sign/index.js');
+    const twoSubjects = `{"_type":"https://in-toto.io/Statement/v1","subject":[{"digest":{"sha256":"${'ab'.repeat(32)}"}}],"subject":[{"digest":{"sha256":"${'cd'.repeat(32)}"}}],"predicateType":"x","predicate":{}}`;
+    const bundle = await createDsseBundle(Buffer.from(twoSubjects), 'application/vnd.in-toto+json', { signer: new KeySigner({ privateKeyPem: priv }), witnesses: [] });
+    expect(() => verifyBundle(bundle, { key: pub })).toThrow(expect.objectContaining({ code: 'statement_invalid' }));
+    const dupBundle = Buffer.from(Buffer.from(bundle).toString().replace('{"mediaType":', '{"mediaType":"x","mediaType":'));
+    expect(() => verifyBundle(dupBundle, { key: pub })).toThrow(expect.objectContaining({ code: 'bundle_invalid' }));
+  });
+});

@@ -13,6 +13,7 @@ import { Verifier, toSignedEntity, toTrustMaterial, VerificationError as Sigstor
 import type { SignedEntity, Signer as VerifiedSigner, TrustMaterial, VerifierOptions } from '@sigstore/verify';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import { SignatureError, SignUsageError } from '../errors.js';
+import { parseStrictJson } from '../../pack/json.js';
 import { IN_TOTO_PAYLOAD_TYPE, checkStatement, parseStatement } from '../statement.js';
 import type { InTotoStatement } from '../statement.js';
 import { keyFingerprint } from '../signer/key.js';
@@ -51,9 +52,11 @@ export interface VerifiedSignature extends SignatureIdentity {
 export function parseBundle(bytes: Uint8Array): Bundle {
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    // Strict: duplicate keys, invalid UTF-8 and the like are refused, so no
+    // other parser can read a different bundle out of the same bytes.
+    json = parseStrictJson(bytes);
   } catch (err) {
-    throw new SignatureError('bundle_invalid', 'the Sigstore bundle is not JSON', { cause: err });
+    throw new SignatureError('bundle_invalid', `the Sigstore bundle is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   try {
     return bundleFromJSON(json);
