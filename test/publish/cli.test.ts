@@ -114,6 +114,10 @@ describe('epack push / pull', () => {
     const prod = await epack(['push', 'prod', packs.v1, '--json'], project);
     expect(JSON.parse(prod.stdout).references).toEqual([`${reg.host}/acme/prod:2026-11-01T12-00-00Z`, `${reg.host}/acme/prod:latest`]);
 
+    const listed = await epack(['remotes', '--env', 'staging', '--json'], project);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout)).toMatchObject({ environment: 'staging', environments: ['staging'], remotes: [{ name: 'prod', registry: `${reg.host}/acme/staging`, labels: ['staging'] }] });
+
     const pulled = path.join(project, 'from-remote.epack');
     const pull = await epack(['pull', 'prod:q4', '--env', 'staging', '-o', pulled, '--json'], project);
     expect(pull.code, pull.stderr).toBe(0);

@@ -19,6 +19,7 @@ export async function loadCommands(): Promise<CommandSpec[]> {
     // registry
     import('./push.js'),
     import('./pull.js'),
+    import('./remotes.js'),
     import('./resolve.js'),
     import('./discover.js'),
     import('./attach.js'),

@@ -161,6 +161,22 @@ export function resolveRemote(config: RemotesConfig, name: string, environment?:
   };
 }
 
+/** Every remote of the file as `push` would resolve it (with the environment's overrides). */
+export function listRemotes(config: RemotesConfig, environment?: string): ResolvedRemote[] {
+  return Object.keys(config.remotes).map((name) => resolveRemote(config, name, environment));
+}
+
+/** Loads `configFile`, else epack.yaml / epack.yml in `cwd`; `config_not_found` when there is none. */
+export async function loadRemotesConfigFrom(options: { configFile?: string; cwd?: string } = {}): Promise<RemotesConfig> {
+  const file = options.configFile ?? findRemotesConfig(options.cwd);
+  if (!file) {
+    throw new NotFoundError('config_not_found', `no epack.yaml or epack.yml in ${options.cwd ?? process.cwd()}`, {
+      hint: 'create one (docs/remotes.md) or pass --config <file>',
+    });
+  }
+  return loadRemotesConfig(file);
+}
+
 /**
  * True when `arg` names a remote rather than a reference: a bare name
  * (letters, digits, `_`, `-`) such as `prod`. References always have a
