@@ -115,3 +115,25 @@ describe('attestation structure (attestation.md §3-§4)', () => {
     expect(codeOf(() => buildStatement('sha256:' + DIGEST))).toBe('invalid_digest_format');
   });
 });
+
+describe('robustness', () => {
+  it('random bundles and statements are rejected with PackErrors, never a crash', async () => {
+    const fc = (await import('fast-check')).default;
+    const RUNS = Number(process.env['FC_RUNS'] ?? 1000);
+    const statementish = fc.record(
+      { _type: fc.oneof(fc.constant(STATEMENT_TYPE), fc.jsonValue()), subject: fc.jsonValue(), predicateType: fc.oneof(fc.constant(PACK_PREDICATE_TYPE), fc.jsonValue()), predicate: fc.jsonValue() },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(statementish, fc.jsonValue({ maxDepth: 2 }), fc.boolean(), (statement, material, validMaterial) => {
+        const input = bundle({ statement, bundle: validMaterial ? {} : { verificationMaterial: material } });
+        try {
+          checkAttestationStatement(input, DIGEST);
+        } catch (err) {
+          expect(err).toBeInstanceOf(EpackError);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});

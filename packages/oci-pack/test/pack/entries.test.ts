@@ -150,3 +150,25 @@ describe('checkPackStructure', () => {
     }
   });
 });
+
+describe('robustness', () => {
+  it('any list of entry names is accepted or rejected with a PackError, never a crash', async () => {
+    const fc = (await import('fast-check')).default;
+    const RUNS = Number(process.env['FC_RUNS'] ?? 1000);
+    const part = fc.constantFrom('manifest.json', 'artifacts', 'attestations', 'a.json', 'k.sigstore.json', '..', '.', '', '__MACOSX', '._x', 'CON', 'é', 'e\u0301', 'x:y', 'a\\b');
+    const name = fc.tuple(fc.array(part, { minLength: 1, maxLength: 4 }), fc.boolean()).map(([parts, dir]) => parts.join('/') + (dir ? '/' : ''));
+    fc.assert(
+      fc.property(fc.array(name, { maxLength: 6 }), fc.array(fc.constantFrom('artifacts/a.json', 'artifacts/A.json', 'artifacts/x/a.json'), { maxLength: 2 }), (names, listed) => {
+        try {
+          const attestations = checkPackStructure(names, listed.map((path) => ({ path })));
+          // Accepted: then every name passed the per-name rules and the listing matches.
+          for (const n of names) expect(() => classifyEntryName(n)).not.toThrow();
+          expect(attestations.every((a) => a.startsWith('attestations/') && a.endsWith('.sigstore.json'))).toBe(true);
+        } catch (err) {
+          expect(err).toBeInstanceOf(EpackError);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});

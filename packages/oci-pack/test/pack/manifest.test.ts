@@ -339,3 +339,46 @@ describe('limits', () => {
     expect(codeOf(() => limitsFromConfig({ max_widgets: 1 }))).toBe('invalid_limit');
   });
 });
+
+describe('robustness', () => {
+  const RUNS = Number(process.env['FC_RUNS'] ?? 1000);
+
+  /** Replaces the node at a random path of `value` with `replacement`. */
+  function mutate(value: unknown, pick: number[], replacement: unknown): unknown {
+    if (pick.length === 0 || value === null || typeof value !== 'object') return replacement;
+    const [first, ...rest] = pick as [number, ...number[]];
+    if (Array.isArray(value)) {
+      if (value.length === 0) return replacement;
+      const i = first % value.length;
+      return value.map((v, j) => (j === i ? mutate(v, rest, replacement) : v));
+    }
+    const keys = Object.keys(value);
+    if (keys.length === 0) return replacement;
+    const key = keys[first % keys.length] as string;
+    return { ...(value as Record<string, unknown>), [key]: mutate((value as Record<string, unknown>)[key], rest, replacement) };
+  }
+
+  it('any structural mutation of a valid manifest is accepted or rejected with a PackError, never a crash', async () => {
+    const fc = (await import('fast-check')).default;
+    const seed = manifest({
+      sources: [{ name: 'github', version: '1', artifacts: 1 }],
+      artifacts: [
+        { type: 'embedded', path: 'artifacts/a.json', digest: d('1'), size: 10, controls: ['X'] },
+        { type: 'reference', name: 'r', uri: 'https://x', access: { policy: 'public' }, metadata: { issuer: 'i' } },
+      ],
+      provenance: { type: 'merged', merged_at: '2026-01-22T14:00:00Z', source_packs: [{ stream: 's', pack_digest: d('2'), artifacts: 1, embedded_attestations: [] }] },
+      profile_lock: [{ id: 'a/b@v1', digest: d('3') }],
+    });
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), (pick, replacement) => {
+        const mutated = mutate(seed, pick, replacement);
+        try {
+          parseManifest(bytes(mutated), { verifyPackDigest: false });
+        } catch (err) {
+          expect(err).toBeInstanceOf(EpackError);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
