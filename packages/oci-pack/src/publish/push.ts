@@ -61,6 +61,10 @@ interface Blob {
 
 export async function pushPack(target: Target, pack: PackReader, options: PushPackOptions = {}): Promise<PushPackResult> {
   const tags = uniqueTags(options.tags ?? []);
+  const concurrency = options.concurrency ?? 4;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+    throw new UsageError('invalid_concurrency', `concurrency must be a whole number of at least 1, got ${String(concurrency)}`);
+  }
   const attestations = await loadAttestations(pack);
   const mapped = packToImageManifest(
     { manifestBytes: pack.manifestBytes, manifest: pack.manifest, artifacts: pack.artifacts, attestations: attestations.map((a) => a.blob) },
@@ -119,6 +123,9 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
     };
     if (options.mountFrom && isMounter(target)) {
       await target.mount(blob.desc, options.mountFrom, async () => lazy(blob.open), pushOptions);
+    } else if (canReopen(target)) {
+      // A connection broken mid-upload restarts from a fresh read of the pack, not a spent stream.
+      await target.pushBlobFrom(blob.desc, blob.open, pushOptions);
     } else {
       await target.push(blob.desc, lazy(blob.open), pushOptions);
     }
@@ -129,7 +136,7 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
     report({ ...current, status: 'stored' });
   };
 
-  const limit = pLimit(Math.max(1, options.concurrency ?? 4));
+  const limit = pLimit(concurrency);
   let firstError: unknown;
   const outcomes = await Promise.allSettled(
     [...layers.values()].map((blob) =>
@@ -165,6 +172,15 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
     blobsSkipped,
     bytesPushed,
   };
+}
+
+/** A store whose blob upload can open the content again (registries). */
+interface ReopeningPusher {
+  pushBlobFrom(desc: Descriptor, open: () => Promise<Readable>, options?: { signal?: AbortSignal; onProgress?: (bytes: number) => void }): Promise<void>;
+}
+
+function canReopen(target: unknown): target is ReopeningPusher {
+  return typeof (target as Partial<ReopeningPusher>).pushBlobFrom === 'function';
 }
 
 /**

@@ -68,9 +68,11 @@ describe('pushPack', () => {
     expect((await openRemotePack(store, result.digest)).artifacts.map((a) => a.path)).toEqual(['artifacts/a.txt', 'artifacts/b.txt']);
   });
 
-  it('rejects an invalid tag before pushing anything', async () => {
+  it('rejects an invalid tag or concurrency before pushing anything', async () => {
     const { store, calls } = counting(new MemoryStore());
     await expect(pushPack(store, fakePack({ files }), { tags: ['-bad'] })).rejects.toMatchObject({ code: 'invalid_tag' });
+    await expect(pushPack(store, fakePack({ files }), { concurrency: 0 })).rejects.toMatchObject({ code: 'invalid_concurrency', kind: 'input' });
+    await expect(pushPack(store, fakePack({ files }), { concurrency: Number.NaN })).rejects.toMatchObject({ code: 'invalid_concurrency' });
     expect(calls).toEqual([]);
   });
 
