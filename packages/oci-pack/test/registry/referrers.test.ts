@@ -68,7 +68,8 @@ describe.each(matrix)('$kind/$auth', ({ kind, auth }) => {
     }
   });
 
-  it('keeps every fallback entry when 16 referrers are pushed concurrently', async (ctx) => {
+  // Auth plays no part in the merge logic; the anonymous registries keep this file within its time budget.
+  it.runIf(auth === 'anonymous')('keeps every fallback entry when 16 referrers are pushed concurrently', async (ctx) => {
     if (!reg) return ctx.skip();
     // olareg v0.2.2 itself loses referrers pushed concurrently (its API listed 4 of 16), so registries
     // with the API are driven in tag mode here: the fallback read-modify-write is what is under test.
