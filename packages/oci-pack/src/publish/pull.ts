@@ -8,7 +8,8 @@
  * caller's `verify`) passed; nothing is left behind otherwise.
  */
 import { randomBytes } from 'node:crypto';
-import { rename, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Descriptor } from '../oci/descriptor.js';
 import { writePack } from '../pack/write.js';
@@ -69,7 +70,10 @@ export async function pullPack(store: PackSourceStore, reference: string | Descr
   options.onProgress?.({ ...progress });
 
   const out = path.resolve(options.out);
-  const tmp = path.join(path.dirname(out), `.${path.basename(out)}.${randomBytes(6).toString('hex')}.partial`);
+  // Staged outside the output directory: a process killed mid-pull (SIGKILL
+  // cannot be cleaned up after) leaves nothing partial next to `out`.
+  const staging = await mkdtemp(path.join(tmpdir(), 'epack-pull-'));
+  const tmp = path.join(staging, 'pack.partial');
   try {
     await writePack(tmp, {
       manifestBytes: remote.manifestBytes,
@@ -98,10 +102,9 @@ export async function pullPack(store: PackSourceStore, reference: string | Descr
       attestations,
     });
     if (options.verify) await options.verify(tmp);
-    await rename(tmp, out);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
+    await moveInto(tmp, out);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
   }
   return {
     digest: remote.descriptor.digest,
@@ -114,4 +117,22 @@ export async function pullPack(store: PackSourceStore, reference: string | Descr
     attestations: remote.attestations.length,
     bytes: progress.bytesTotal,
   };
+}
+
+/** Renames `from` to `to`; across file systems, copies next to `to` first so `to` still appears atomically. */
+async function moveInto(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+    return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+  }
+  const near = path.join(path.dirname(to), `.${path.basename(to)}.${randomBytes(6).toString('hex')}.partial`);
+  try {
+    await copyFile(from, near);
+    await rename(near, to);
+  } catch (err) {
+    await rm(near, { force: true });
+    throw err;
+  }
 }
