@@ -1,4 +1,5 @@
 import { defineCommand } from '../command.js';
+import { ExitCode } from '../exit-codes.js';
 import { targetOptions, withRegistryFlags, type RegistryFlags } from '../registry-flags.js';
 import { transferProgress } from '../transfer-progress.js';
 
@@ -26,8 +27,13 @@ export default defineCommand<Args>({
   run: async (args, { out }) => {
     const { pullPackRef } = await import('@epack/oci-pack/publish');
     const progress = await transferProgress(out, 'pull');
+    // Ctrl-C aborts the transfers; pull then removes its temporary file.
+    const interrupt = new AbortController();
+    const onSigint = (): void => interrupt.abort();
+    process.once('SIGINT', onSigint);
     try {
       const result = await pullPackRef({
+        signal: interrupt.signal,
         reference: args.ref,
         ...(args.output !== undefined ? { out: args.output } : {}),
         ...(args.env !== undefined ? { environment: args.env } : {}),
@@ -50,7 +56,13 @@ export default defineCommand<Args>({
         bytes: result.bytes,
         ...(result.remote ? { remote: result.remote } : {}),
       });
+    } catch (err) {
+      if (!interrupt.signal.aborted) throw err;
+      progress.stop();
+      out.errorLine('epack: interrupted; nothing was written');
+      return ExitCode.interrupted;
     } finally {
+      process.off('SIGINT', onSigint);
       progress.stop();
     }
   },

@@ -1,5 +1,6 @@
 import { UsageError } from '@epack/oci-pack/error';
 import { defineCommand } from '../command.js';
+import { ExitCode } from '../exit-codes.js';
 import { targetOptions, withRegistryFlags, type RegistryFlags } from '../registry-flags.js';
 import { isInteractive, openInBrowser } from '../signing.js';
 import { transferProgress } from '../transfer-progress.js';
@@ -60,8 +61,13 @@ export default defineCommand<Args>({
   run: async (args, { out }) => {
     const { pushPackFile } = await import('@epack/oci-pack/publish');
     const progress = await transferProgress(out, 'push');
+    // Ctrl-C aborts the uploads; nothing is tagged then.
+    const interrupt = new AbortController();
+    const onSigint = (): void => interrupt.abort();
+    process.once('SIGINT', onSigint);
     try {
       const result = await pushPackFile({
+        signal: interrupt.signal,
         target: args.target,
         packPath: args.pack,
         labels: args.label ?? [],
@@ -112,7 +118,13 @@ export default defineCommand<Args>({
         ...(result.remote ? { remote: result.remote } : {}),
         ...(result.signature ? { signature: result.signature } : {}),
       });
+    } catch (err) {
+      if (!interrupt.signal.aborted) throw err;
+      progress.stop();
+      out.errorLine('epack: interrupted; no tag was set');
+      return ExitCode.interrupted;
     } finally {
+      process.off('SIGINT', onSigint);
       progress.stop();
     }
   },

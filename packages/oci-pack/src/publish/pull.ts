@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Descriptor } from '../oci/descriptor.js';
 import { writePack } from '../pack/write.js';
+import type { PackLimits } from '../pack/types.js';
 import { fetchVerified, openRemotePack, type PackSourceStore } from './remote-pack.js';
 
 export interface PullProgress {
@@ -33,6 +34,8 @@ export interface PullPackOptions {
   verify?: (tmpPath: string) => Promise<void>;
   /** Shown in messages (default: `<store name>@<digest>`). */
   displayName?: string;
+  /** Budgets of the pack written (default: the spec's; raise them to pull larger packs). */
+  limits?: Partial<PackLimits>;
   signal?: AbortSignal;
   onProgress?: (progress: PullProgress) => void;
 }
@@ -100,7 +103,7 @@ export async function pullPack(store: PackSourceStore, reference: string | Descr
         },
       })),
       attestations,
-    });
+    }, options.limits ? { limits: options.limits } : {});
     if (options.verify) await options.verify(tmp);
     await moveInto(tmp, out);
   } finally {

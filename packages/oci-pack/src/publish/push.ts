@@ -156,6 +156,7 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
   if (outcomes.some((o) => o.status === 'rejected')) throw firstError;
   if (!layers.has(config.desc.digest)) await sendBlob(config);
 
+  options.signal?.throwIfAborted();
   const signalOption = options.signal ? { signal: options.signal } : {};
   await target.push(mapped.descriptor, mapped.bytes, signalOption);
   for (const tag of tags) {
