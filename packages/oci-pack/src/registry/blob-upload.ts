@@ -85,7 +85,15 @@ async function uploadOnce(desc: Descriptor, source: BlobSource, ctx: UploadConte
   let session = existing;
   if (!session) {
     const singlePost = source.bytes !== undefined && source.bytes.byteLength <= ctx.settings.singlePostMaxBytes;
-    const started = await startUpload(desc, ctx, singlePost ? source.bytes : undefined);
+    let started: Session | 'done';
+    try {
+      started = await startUpload(desc, ctx, singlePost ? source.bytes : undefined);
+    } catch (err) {
+      // A registry that rejects the single-request form (400, 405, 415…) still takes a normal upload.
+      if (!singlePost || !(err instanceof EpackError) || !(err.kind === 'registry' || err.kind === 'input')) throw err;
+      ctx.transport.debug(`  single POST upload refused (${err.code}); using POST + PUT`);
+      started = await startUpload(desc, ctx);
+    }
     if (started === 'done') return;
     session = started;
   }

@@ -295,6 +295,30 @@ describe('against a hostile registry', () => {
     expect(h.requests.filter((r) => r.path.startsWith('/v2/hang/')).length).toBe(2);
   });
 
+  it('falls back to POST + PUT when the single-request upload is refused', async () => {
+    const { desc, bytes } = blob(500);
+    h.route('HEAD', /^\/v2\/sp\/blobs\/sha256/, hostile.json(404, { errors: [{ code: 'BLOB_UNKNOWN' }] }));
+    h.route('POST', /^\/v2\/sp\/blobs\/uploads\/\?digest=/, (ctx) => {
+      ctx.req.resume();
+      return hostile.json(415, { errors: [{ code: 'UNSUPPORTED', message: 'no monolithic POST' }] })(ctx);
+    });
+    h.route('POST', /^\/v2\/sp\/blobs\/uploads\/$/, (ctx) => {
+      ctx.res.writeHead(202, { Location: '/v2/sp/blobs/uploads/s1', 'Content-Length': 0 });
+      ctx.res.end();
+    });
+    h.route('PUT', /^\/v2\/sp\/blobs\/uploads\/s1\?digest=/, (ctx) => {
+      ctx.req.resume();
+      ctx.res.writeHead(201, { 'Docker-Content-Digest': desc.digest, 'Content-Length': 0 });
+      ctx.res.end();
+    });
+    await client.repository('sp').push(desc, bytes);
+    const posts = h.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/v2/sp/'));
+    expect(posts.map((r) => r.status)).toEqual([415, 202]);
+    const put = h.requests.find((r) => r.method === 'PUT' && r.path.startsWith('/v2/sp/'));
+    expect(put?.headers['content-type']).toBe('application/octet-stream');
+    expect(put?.bodyBytes).toBe(500);
+  });
+
   it('turns a malformed challenge into a typed error', async () => {
     h.route('GET', /^\/v2\/m\/manifests\//, hostile.challenge('Bearer realm=, ,,="'));
     await expect(client.repository('m').fetchManifest('v1')).rejects.toMatchObject({ name: expect.stringMatching(/Error$/) as string });
