@@ -158,3 +158,20 @@ describe('a store that sends more bytes than the descriptor says', () => {
     expect(await readdir(out)).toEqual([]);
   });
 });
+
+describe('an aborted pull', () => {
+  it('writes nothing', async () => {
+    const store = new MemoryStore();
+    const pushed = await pushPack(store, pack, { tags: ['v1'] });
+    const out = await mkdtemp(path.join(dir, 'aborted-'));
+    const controller = new AbortController();
+    let verified = false;
+    const verify = async () => {
+      verified = true;
+      controller.abort(new Error('interrupted'));
+    };
+    await expect(pullPack(store, pushed.digest, { out: path.join(out, 'x.epack'), signal: controller.signal, verify })).rejects.toThrow('interrupted');
+    expect(verified).toBe(true);
+    expect(await readdir(out)).toEqual([]);
+  });
+});
