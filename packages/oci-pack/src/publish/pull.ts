@@ -104,7 +104,9 @@ export async function pullPack(store: PackSourceStore, reference: string | Descr
       })),
       attestations,
     }, options.limits ? { limits: options.limits } : {});
+    options.signal?.throwIfAborted();
     if (options.verify) await options.verify(tmp);
+    options.signal?.throwIfAborted();
     await moveInto(tmp, out);
   } finally {
     await rm(staging, { recursive: true, force: true });
