@@ -261,17 +261,27 @@ export async function readText(body: ResponseBody, limit: number): Promise<strin
   return bytes === undefined ? '' : Buffer.from(bytes).toString('utf8');
 }
 
-/** Reads a body up to `limit` bytes; undefined when it is longer (the rest is discarded). */
+/**
+ * Reads a body up to `limit` bytes; undefined when it is longer (the rest is
+ * discarded). A connection that breaks mid-body becomes a NetworkError
+ * (`body_interrupted` when a retry may help).
+ */
 export async function readBytes(body: ResponseBody, limit: number): Promise<Uint8Array | undefined> {
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    total += chunk.byteLength;
-    if (total > limit) {
-      body.destroy();
-      return undefined;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      total += chunk.byteLength;
+      if (total > limit) {
+        body.destroy();
+        return undefined;
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (err) {
+    if (err instanceof EpackError) throw err;
+    const code = errorCode(err);
+    throw new NetworkError(isRetryableNetworkError(err) || code === undefined ? 'body_interrupted' : 'network_error', `the response body broke off after ${total} bytes${code ? ` (${code})` : ''}`, { cause: err });
   }
   return Buffer.concat(chunks, total);
 }

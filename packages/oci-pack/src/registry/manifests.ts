@@ -6,7 +6,7 @@
 import { digestOf, digestMismatchError, isDigest, parseDigest } from '../oci/digest.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { MANIFEST_MEDIA_TYPES, MediaType } from '../oci/media-types.js';
-import { RegistryError, VerificationError } from '../error.js';
+import { NetworkError, RegistryError, VerificationError } from '../error.js';
 import { errorForResponse } from './errors.js';
 import { readBytes, readText, type Transport } from './http.js';
 
@@ -53,8 +53,19 @@ function tooLarge(ctx: ManifestContext, what: string, size?: number): RegistryEr
   });
 }
 
-/** GETs a manifest by tag or digest; undefined on 404 when `allowMissing`. */
+/** GETs a manifest by tag or digest; undefined on 404 when `allowMissing`. A body cut short is fetched again. */
 export async function getManifest(reference: string, ctx: ManifestContext, accept = ACCEPT_MANIFESTS, allowMissing = false): Promise<FetchedManifest | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await getManifestOnce(reference, ctx, accept, allowMissing);
+    } catch (err) {
+      if (!(err instanceof NetworkError) || err.code !== 'body_interrupted' || attempt >= 3 || ctx.signal?.aborted) throw err;
+      ctx.transport.debug(`  manifest ${reference}: body interrupted, fetching again`);
+    }
+  }
+}
+
+async function getManifestOnce(reference: string, ctx: ManifestContext, accept: string, allowMissing: boolean): Promise<FetchedManifest | undefined> {
   const what = `GET manifest ${ctx.name}${isDigest(reference) ? '@' : ':'}${reference}`;
   const res = await ctx.transport.send({ method: 'GET', url: ctx.manifestsUrl(reference), headers: { accept }, scopes: ctx.scopes, signal: ctx.signal, what });
   if (res.status !== 200) {

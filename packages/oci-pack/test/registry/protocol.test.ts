@@ -58,6 +58,19 @@ describe('through a fault proxy in front of distribution 2.8', () => {
     expect(proxy.requests.filter((r) => r.method === 'GET').length).toBe(4);
   });
 
+  it('fetches a manifest again when its body breaks off', async (ctx) => {
+    if (!reg) return ctx.skip();
+    proxy.reset();
+    const repo = client.repository('acme/body');
+    await repo.push({ mediaType: MediaType.empty, digest: sha256('{}'), size: 2 }, Buffer.from('{}'));
+    const m = manifest([], { annotations: { pad: 'x'.repeat(4000) } });
+    await repo.pushReference(m.desc, m.bytes, 'v1');
+    proxy.addRule({ method: 'GET', path: /\/manifests\/v1/, nth: 1, fault: { kind: 'reset-response', afterBytes: 1000 } });
+    const got = await repo.fetchManifest('v1');
+    expect(Buffer.from(got.bytes).equals(m.bytes)).toBe(true);
+    expect(proxy.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/manifests/v1')).length).toBe(2);
+  });
+
   it('resumes a broken download with Range', async (ctx) => {
     if (!reg) return ctx.skip();
     proxy.reset();
