@@ -1,18 +1,29 @@
 /**
- * epack benchmark suite (docs/performance.md). Runs every workload against
- * real registries started on loopback (or the user's own with --registry)
- * and the real peers, in one run, and prints medians and ratios.
+ * epack benchmark suite (docs/performance.md). Runs the workloads of issue 7
+ * against real registries started on loopback (or the user's own with
+ * --registry) and the real peers (oras, sha256sum, the Go reference
+ * epack-go), prints medians, ratios and peak RSS as a Markdown table and
+ * writes them as JSON.
  *
- *   pnpm bench [-- --workloads w1,w2,w3,w4,w5,w6,mem4g] [--registries distribution2,olareg]
- *              [--registry host:port] [--runs 5] [--w1-count 8] [--w1-mib 128]
- *              [--w2-count 2000] [--w2-kib 4] [--out bench/results/latest.json]
+ *   pnpm bench [--workloads w1,w2,w3,w4,w5,w6,mem4g] [--registries distribution2,olareg]
+ *              [--registry host:port] [--runs 5] [--w1-count 16] [--w1-mib 64]
+ *              [--w2-count 2000] [--w2-kib 4] [--mem-gib 4] [--out bench/results/latest.json]
+ *
+ * Workloads (ratio = epack time / peer time, same machine, same run):
+ *   w1  push/pull of w1-count × w1-mib MiB random files vs oras push/pull
+ *   w2  push/pull of w2-count × w2-kib KiB random files vs oras push/pull
+ *   w3  re-push after one artifact changed (of w1 and w2) vs the first push
+ *   w4  verify --integrity-only of the w1 pack vs sha256sum of the same file
+ *   w5  build of the w1 files vs epack-go build
+ *   w6  epack --version / --help start time
+ *   mem4g  peak RSS of build/verify/push/pull at the w1 size and at mem-gib GiB
  */
 import { parseArgs } from 'node:util';
-import { mkdirSync, rmSync, writeFileSync, cpSync } from 'node:fs';
-import { cpus, totalmem, release } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { measure, median, type CommandSpec, type Measurement } from './lib/measure.js';
-import { randomFolder, writeRandomFile } from './lib/data.js';
+import { measure, series, type CommandSpec, type Series } from './lib/measure.js';
+import { copyWithOneChange, randomFolder } from './lib/data.js';
+import { formatTable, logRow, writeResults, type Row } from './lib/report.js';
 import { REPO_ROOT, findTool } from '../test/harness/tools.js';
 import { startRegistry, type RegistryKind, type RunningRegistry } from '../test/harness/registries.js';
 
@@ -22,8 +33,10 @@ const { values: opts } = parseArgs({
     registries: { type: 'string', default: 'distribution2,olareg' },
     registry: { type: 'string' },
     runs: { type: 'string', default: '5' },
-    'w1-count': { type: 'string', default: '8' },
-    'w1-mib': { type: 'string', default: '128' },
+    // 64 MiB, not the issue's 128 MiB: the spec's default per-artifact budget is 100 MiB
+    // (epack and epack-go) and the CLI cannot raise it. Same 1 GiB total.
+    'w1-count': { type: 'string', default: '16' },
+    'w1-mib': { type: 'string', default: '64' },
     'w2-count': { type: 'string', default: '2000' },
     'w2-kib': { type: 'string', default: '4' },
     'mem-gib': { type: 'string', default: '4' },
@@ -34,218 +47,201 @@ const { values: opts } = parseArgs({
 
 const RUNS = Number(opts.runs);
 const WORK = path.resolve(opts.work);
-const workloads = new Set(opts.workloads.split(','));
+const workloads = new Set(opts.workloads.split(',').map((w) => w.trim().toLowerCase()));
 const NODE = process.execPath;
 const EPACK = path.join(REPO_ROOT, 'packages/cli/bin/epack.js');
-const ORAS = findTool('oras');
-const EPACK_GO = findTool('epack-go');
+const MEM_DRIVER = path.join(REPO_ROOT, 'bench/lib/mem-driver.ts');
 const SOURCE_DATE_EPOCH = '1767225600';
+const ARTIFACT_TYPE = 'application/vnd.evidencepack.pack.v1';
+const MiB = 1024 * 1024;
 
-interface Row {
-  workload: string;
-  registry: string;
-  subject: string;
-  epackMs: number;
-  peer?: string;
-  peerMs?: number;
-  /** epack time / peer time (lower is better), or the stated target's ratio. */
-  ratio?: number;
-  target?: string;
-  met?: boolean;
-  peakRssMiB: number;
-  runs: number;
-}
 const rows: Row[] = [];
+function record(row: Omit<Row, 'runs'>, runs = RUNS): void {
+  const full = { ...row, runs };
+  rows.push(full);
+  logRow(full);
+}
+
 let uniq = 0;
-const nextRepo = (prefix: string): string => `bench/${prefix}-${process.pid}-${uniq++}`;
+/** A fresh repository name, so no run finds blobs of another. */
+const nextRepo = (prefix: string): string => `bench/${prefix.toLowerCase()}-${process.pid}-${uniq++}`;
 
-const epack = (args: string[], cwd = WORK): CommandSpec => ({ cmd: NODE, args: [EPACK, ...args], cwd, env: { SOURCE_DATE_EPOCH, NO_COLOR: '1' } });
-const oras = (args: string[], cwd = WORK): CommandSpec => {
-  if (!ORAS) throw new Error('oras is not installed (scripts/install-test-tools.sh)');
-  return { cmd: ORAS, args, cwd };
-};
+const epack = (args: string[]): CommandSpec => ({ cmd: NODE, args: [EPACK, ...args], cwd: WORK, env: { SOURCE_DATE_EPOCH, NO_COLOR: '1' } });
+const memDriver = (args: string[]): CommandSpec => ({ cmd: NODE, args: [MEM_DRIVER, ...args], cwd: WORK, env: { SOURCE_DATE_EPOCH } });
+function tool(name: 'oras' | 'epack-go'): string {
+  const found = findTool(name);
+  if (!found) throw new Error(`${name} is not installed (scripts/install-test-tools.sh)`);
+  return found;
+}
+const oras = (args: string[], cwd = WORK): CommandSpec => ({ cmd: tool('oras'), args, cwd });
 
-/** Warm-up once, then RUNS measured runs; `prepare` runs before each (not timed). */
-async function series(spec: (i: number) => CommandSpec, prepare?: (i: number) => Promise<void> | void): Promise<{ ms: number; rss: number }> {
-  const results: Measurement[] = [];
-  for (let i = -1; i < RUNS; i++) {
-    await prepare?.(i);
-    const m = await measure(spec(i));
-    if (i >= 0) results.push(m);
-  }
-  return { ms: median(results.map((r) => r.ms)), rss: Math.max(...results.map((r) => r.rssMiB)) };
+function emptyDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
 }
 
-function record(row: Omit<Row, 'runs'>): void {
-  rows.push({ ...row, runs: RUNS });
-  const ratio = row.ratio === undefined ? '' : ` ratio ${row.ratio.toFixed(2)} (${row.target}) ${row.met ? 'met' : 'MISSED'}`;
-  process.stderr.write(`  ${row.workload} ${row.registry} ${row.subject}: epack ${row.epackMs.toFixed(0)} ms${row.peerMs ? `, ${row.peer} ${row.peerMs.toFixed(0)} ms` : ''}${ratio}, peak ${row.peakRssMiB.toFixed(0)} MiB\n`);
+interface Registry {
+  label: string;
+  host: string;
 }
 
-async function pushPullWorkload(name: string, reg: string, dir: string, files: string[], pack: string, changedPack: string | undefined): Promise<void> {
-  // push: a fresh repository per run so nothing is deduplicated
+interface Dataset {
+  name: 'W1' | 'W2';
+  dir: string;
+  files: string[];
+  pack: string;
+  /** The same files with f0000.bin changed (W3). */
+  changedPack: string;
+}
+
+async function dataset(name: Dataset['name'], count: number, size: number): Promise<Dataset> {
+  const dir = path.join(WORK, name.toLowerCase());
+  const files = await randomFolder(dir, count, size);
+  const pack = path.join(WORK, `${name.toLowerCase()}.epack`);
+  const changedPack = path.join(WORK, `${name.toLowerCase()}-changed.epack`);
+  await measure(epack(['build', pack, dir, '--stream', `bench/${name.toLowerCase()}`, '--force']));
+  const changedDir = `${dir}-changed`;
+  await copyWithOneChange(dir, changedDir);
+  await measure(epack(['build', changedPack, changedDir, '--stream', `bench/${name.toLowerCase()}`, '--force']));
+  return { name, dir, files, pack, changedPack };
+}
+
+const ratioRow = (ms: Series, peer: Series, target: number): Pick<Row, 'epackMs' | 'peerMs' | 'ratio' | 'target' | 'met' | 'peakRssMiB'> => ({
+  epackMs: ms.ms,
+  peerMs: peer.ms,
+  ratio: ms.ms / peer.ms,
+  target: `<= ${target}`,
+  met: ms.ms / peer.ms <= target,
+  peakRssMiB: ms.rssMiB,
+});
+
+/** W1/W2 push and pull vs oras, and W3 re-push, against one registry. */
+async function pushPull(data: Dataset, reg: Registry): Promise<void> {
+  const subject = `${data.files.length} files`;
+  // push into a fresh repository per run: nothing is deduplicated
   let epackRepo = '';
-  const ePush = await series(() => epack(['push', `${reg}/${epackRepo}:v1`, pack]), () => void (epackRepo = nextRepo(`${name}-epack`)));
+  const ePush = await series(RUNS, () => epack(['push', `${reg.host}/${epackRepo}:v1`, data.pack]), () => void (epackRepo = nextRepo(`${data.name}-epack`)));
   let orasRepo = '';
   const oPush = await series(
-    () => oras(['push', '--plain-http', '--artifact-type', 'application/vnd.evidencepack.pack.v1', `${reg}/${orasRepo}:v1`, ...files], dir),
-    () => void (orasRepo = nextRepo(`${name}-oras`)),
+    RUNS,
+    () => oras(['push', '--plain-http', '--artifact-type', ARTIFACT_TYPE, `${reg.host}/${orasRepo}:v1`, ...data.files], data.dir),
+    () => void (orasRepo = nextRepo(`${data.name}-oras`)),
   );
-  record({ workload: `${name} push`, registry: reg, subject: `${files.length} files`, epackMs: ePush.ms, peer: 'oras push', peerMs: oPush.ms, ratio: ePush.ms / oPush.ms, target: '<= 0.8', met: ePush.ms / oPush.ms <= 0.8, peakRssMiB: ePush.rss });
+  record({ workload: `${data.name} push`, registry: reg.label, subject, peer: 'oras push', ...ratioRow(ePush, oPush, 0.8) });
 
-  // pull the same artifact (the one epack pushed) with both tools
+  // pull the artifact epack pushed, with both tools
   const outDir = path.join(WORK, 'pull-out');
-  const clean = (): void => {
-    rmSync(outDir, { recursive: true, force: true });
-    mkdirSync(outDir, { recursive: true });
-  };
-  const ePull = await series(() => epack(['pull', `${reg}/${epackRepo}:v1`, '-o', path.join(outDir, 'p.epack')]), clean);
-  const oPull = await series(() => oras(['pull', '--plain-http', '-o', outDir, `${reg}/${epackRepo}:v1`]), clean);
-  record({ workload: `${name} pull`, registry: reg, subject: `${files.length} files`, epackMs: ePull.ms, peer: 'oras pull', peerMs: oPull.ms, ratio: ePull.ms / oPull.ms, target: '<= 0.8', met: ePull.ms / oPull.ms <= 0.8, peakRssMiB: ePull.rss });
+  const ePull = await series(RUNS, () => epack(['pull', `${reg.host}/${epackRepo}:v1`, '-o', path.join(outDir, 'pulled.epack')]), () => emptyDir(outDir));
+  const oPull = await series(RUNS, () => oras(['pull', '--plain-http', '-o', outDir, `${reg.host}/${epackRepo}:v1`]), () => emptyDir(outDir));
+  rmSync(outDir, { recursive: true, force: true });
+  record({ workload: `${data.name} pull`, registry: reg.label, subject, peer: 'oras pull', ...ratioRow(ePull, oPull, 0.8) });
 
-  if (changedPack && workloads.has('w3')) {
-    // W3: re-push after one artifact changed, into a repository that has the first release
-    let repo = '';
-    const rePush = await series(
-      () => epack(['push', `${reg}/${repo}:v2`, changedPack]),
-      async () => {
-        repo = nextRepo(`${name}-w3`);
-        await measure(epack(['push', `${reg}/${repo}:v1`, pack]));
-      },
-    );
-    const r = rePush.ms / ePush.ms;
-    record({ workload: `W3 re-push (${name})`, registry: reg, subject: '1 artifact changed', epackMs: rePush.ms, peer: 'first push', peerMs: ePush.ms, ratio: r, target: '<= 0.2', met: r <= 0.2, peakRssMiB: rePush.rss });
+  if (!workloads.has('w3')) return;
+  // W3: the first release is in the repository; push the next one with one artifact changed
+  let repo = '';
+  let uploaded = new Set<number>();
+  const rePush = await series(
+    RUNS,
+    () => epack(['push', `${reg.host}/${repo}:v2`, data.changedPack, '--json']),
+    async () => {
+      repo = nextRepo(`${data.name}-w3`);
+      await measure(epack(['push', `${reg.host}/${repo}:v1`, data.pack]));
+    },
+  );
+  uploaded = new Set(rePush.all.map((m) => (JSON.parse(m.stdout) as { blobsPushed: number }).blobsPushed));
+  record({
+    workload: `W3 re-push (${data.name})`,
+    registry: reg.label,
+    subject: `1 changed; blobs uploaded: ${[...uploaded].join('/')}`,
+    peer: 'first push',
+    ...ratioRow(rePush, ePush, 0.2),
+  });
+}
+
+/** MEM: peak RSS of each operation at two pack sizes; it must stay under 200 MiB and flat. */
+async function memory(sizes: { label: string; dir: string }[], reg: Registry | undefined): Promise<void> {
+  const rss = (workload: string, registry: string, m: { ms: number; rssMiB: number }): void =>
+    record({ workload, registry, subject: 'peak RSS (library, raised limits)', epackMs: m.ms, peakRssMiB: m.rssMiB, ratio: m.rssMiB / 200, target: 'RSS <= 200 MiB', met: m.rssMiB <= 200 }, 1);
+  for (const { label, dir } of sizes) {
+    const pack = path.join(WORK, `mem-${label.replace(/\s/g, '')}.epack`);
+    rss(`MEM build ${label}`, '-', await measure(memDriver(['build', pack, dir, 'bench/mem'])));
+    rss(`MEM verify ${label}`, '-', await measure(memDriver(['verify', pack])));
+    if (reg) {
+      const ref = `${reg.host}/${nextRepo('mem')}:v1`;
+      rss(`MEM push ${label}`, reg.label, await measure(memDriver(['push', pack, ref])));
+      const out = path.join(WORK, 'mem-pulled.epack');
+      rss(`MEM pull ${label}`, reg.label, await measure(memDriver(['pull', ref, out])));
+      rmSync(out, { force: true });
+    }
+    rmSync(pack, { force: true });
   }
-}
-
-async function buildPack(out: string, dir: string, stream: string): Promise<void> {
-  await measure(epack(['build', out, dir, '--stream', stream]));
-}
-
-async function withChangedFile(dir: string, changedDir: string, size: number): Promise<void> {
-  rmSync(changedDir, { recursive: true, force: true });
-  cpSync(dir, changedDir, { recursive: true });
-  rmSync(path.join(changedDir, 'f0000.bin'));
-  await writeRandomFile(path.join(changedDir, 'f0000.bin'), size);
 }
 
 async function main(): Promise<void> {
   mkdirSync(WORK, { recursive: true });
   const started: RunningRegistry[] = [];
-  const registries: string[] = [];
+  const registries: Registry[] = [];
+  const needRegistry = ['w1', 'w2', 'w3', 'mem4g'].some((w) => workloads.has(w));
   try {
-    if (opts.registry) registries.push(opts.registry);
-    else if (workloads.has('w1') || workloads.has('w2') || workloads.has('w3') || workloads.has('mem4g')) {
+    if (opts.registry) registries.push({ label: `custom ${opts.registry}`, host: opts.registry });
+    else if (needRegistry) {
       for (const kind of opts.registries.split(',') as RegistryKind[]) {
         const r = await startRegistry(kind, { auth: 'anonymous' });
         if (!r) throw new Error(`cannot start ${kind}`);
         started.push(r);
-        registries.push(r.host);
+        registries.push({ label: kind, host: r.host });
         process.stderr.write(`registry ${kind} on ${r.host}\n`);
       }
     }
 
-    const w1Dir = path.join(WORK, 'w1');
-    const w1Size = Number(opts['w1-mib']) * 1024 * 1024;
-    const needW1 = ['w1', 'w3', 'w4', 'w5'].some((w) => workloads.has(w));
-    const w1Files = needW1 ? await randomFolder(w1Dir, Number(opts['w1-count']), w1Size) : [];
-    const w1Pack = path.join(WORK, 'w1.epack');
-    const w1bPack = path.join(WORK, 'w1b.epack');
-    if (needW1) {
-      await buildPack(w1Pack, w1Dir, 'bench/w1');
-      await withChangedFile(w1Dir, path.join(WORK, 'w1b'), w1Size);
-      await buildPack(w1bPack, path.join(WORK, 'w1b'), 'bench/w1');
-    }
+    const w1Mib = Number(opts['w1-mib']);
+    const w1Count = Number(opts['w1-count']);
+    const w1Label = `${((w1Count * w1Mib) / 1024).toFixed(w1Count * w1Mib >= 1024 ? 0 : 2)} GiB`;
+    const needW1 = ['w1', 'w3', 'w4', 'w5', 'mem4g'].some((w) => workloads.has(w));
+    const w1 = needW1 ? await dataset('W1', w1Count, w1Mib * MiB) : undefined;
 
-    if (workloads.has('w1') || workloads.has('w3')) {
-      for (const reg of registries) await pushPullWorkload('W1', reg, w1Dir, w1Files, w1Pack, w1bPack);
-    }
+    if (w1 && (workloads.has('w1') || workloads.has('w3'))) for (const reg of registries) await pushPull(w1, reg);
 
     if (workloads.has('w2')) {
-      const dir = path.join(WORK, 'w2');
-      const size = Number(opts['w2-kib']) * 1024;
-      const files = await randomFolder(dir, Number(opts['w2-count']), size);
-      const pack = path.join(WORK, 'w2.epack');
-      await buildPack(pack, dir, 'bench/w2');
-      await withChangedFile(dir, path.join(WORK, 'w2b'), size);
-      const packB = path.join(WORK, 'w2b.epack');
-      await buildPack(packB, path.join(WORK, 'w2b'), 'bench/w2');
-      for (const reg of registries) await pushPullWorkload('W2', reg, dir, files, pack, packB);
+      const w2 = await dataset('W2', Number(opts['w2-count']), Number(opts['w2-kib']) * 1024);
+      for (const reg of registries) await pushPull(w2, reg);
     }
 
-    if (workloads.has('w4')) {
-      const e = await series(() => epack(['verify', w1Pack, '--integrity-only']));
-      const s = await series(() => ({ cmd: 'sha256sum', args: [w1Pack] }));
+    if (w1 && workloads.has('w4')) {
+      const e = await series(RUNS, () => epack(['verify', w1.pack, '--integrity-only']));
+      const s = await series(RUNS, () => ({ cmd: 'sha256sum', args: [w1.pack] }));
       const throughput = s.ms / e.ms;
-      record({ workload: 'W4 verify 1 GiB', registry: '-', subject: 'pack file', epackMs: e.ms, peer: 'sha256sum', peerMs: s.ms, ratio: throughput, target: 'throughput >= 0.8 of sha256sum', met: throughput >= 0.8, peakRssMiB: e.rss });
+      record({ workload: 'W4 verify', registry: '-', subject: `${w1Label} pack`, epackMs: e.ms, peer: 'sha256sum', peerMs: s.ms, ratio: throughput, target: 'throughput >= 0.8', met: throughput >= 0.8, peakRssMiB: e.rssMiB });
     }
 
-    if (workloads.has('w5')) {
+    if (w1 && workloads.has('w5')) {
       const out = path.join(WORK, 'w5.epack');
-      const e = await series(() => epack(['build', out, w1Dir, '--stream', 'bench/w5']), () => rmSync(out, { force: true }));
-      if (!EPACK_GO) throw new Error('epack-go is not installed (scripts/install-test-tools.sh)');
-      const g = await series(
-        () => ({ cmd: EPACK_GO, args: ['build', out, ...w1Files.map((f) => path.join(w1Dir, f)), '--stream', 'bench/w5'], cwd: WORK }),
-        () => rmSync(out, { force: true }),
-      );
-      record({ workload: 'W5 build 1 GiB', registry: '-', subject: `${w1Files.length} files`, epackMs: e.ms, peer: 'epack-go build', peerMs: g.ms, ratio: e.ms / g.ms, target: '<= 1.0', met: e.ms / g.ms <= 1.0, peakRssMiB: e.rss });
+      const e = await series(RUNS, () => epack(['build', out, w1.dir, '--stream', 'bench/w5']), () => rmSync(out, { force: true }));
+      const goFiles = w1.files.map((f) => path.join(w1.dir, f));
+      const g = await series(RUNS, () => ({ cmd: tool('epack-go'), args: ['build', out, ...goFiles, '--stream', 'bench/w5'], cwd: WORK }), () => rmSync(out, { force: true }));
+      rmSync(out, { force: true });
+      record({ workload: 'W5 build', registry: '-', subject: `${w1Label}, ${w1.files.length} files`, peer: 'epack-go build', ...ratioRow(e, g, 1.0) });
     }
 
     if (workloads.has('w6')) {
-      for (const args of [['--version'], ['--help']]) {
-        const e = await series(() => epack(args));
-        record({ workload: `W6 epack ${args[0]}`, registry: '-', subject: 'CLI start', epackMs: e.ms, ratio: e.ms / 150, target: '<= 150 ms', met: e.ms <= 150, peakRssMiB: e.rss });
+      for (const flag of ['--version', '--help']) {
+        const e = await series(RUNS, () => epack([flag]));
+        record({ workload: `W6 epack ${flag}`, registry: '-', subject: 'CLI start', epackMs: e.ms, target: '<= 150 ms', met: e.ms <= 150, peakRssMiB: e.rssMiB });
       }
     }
 
-    if (workloads.has('mem4g')) {
-      // Memory must not grow with pack size: push and pull a pack of mem-gib GiB once.
+    if (w1 && workloads.has('mem4g')) {
       const gib = Number(opts['mem-gib']);
-      const dir = path.join(WORK, 'mem');
-      await randomFolder(dir, gib * 8, 128 * 1024 * 1024);
-      const pack = path.join(WORK, 'mem.epack');
-      const b = await measure({ ...epack(['build', pack, dir, '--stream', 'bench/mem', '--max-pack-size', String(gib + 1) + 'GiB']) });
-      record({ workload: `MEM build ${gib} GiB`, registry: '-', subject: 'peak RSS', epackMs: b.ms, peakRssMiB: b.rssMiB, ratio: b.rssMiB / 200, target: '<= 200 MiB', met: b.rssMiB <= 200 });
-      const v = await measure(epack(['verify', pack, '--integrity-only', '--max-pack-size', String(gib + 1) + 'GiB']));
-      record({ workload: `MEM verify ${gib} GiB`, registry: '-', subject: 'peak RSS', epackMs: v.ms, peakRssMiB: v.rssMiB, ratio: v.rssMiB / 200, target: '<= 200 MiB', met: v.rssMiB <= 200 });
-      for (const reg of registries.slice(0, 1)) {
-        const repo = nextRepo('mem');
-        const p = await measure(epack(['push', `${reg}/${repo}:v1`, pack]));
-        record({ workload: `MEM push ${gib} GiB`, registry: reg, subject: 'peak RSS', epackMs: p.ms, peakRssMiB: p.rssMiB, ratio: p.rssMiB / 200, target: '<= 200 MiB', met: p.rssMiB <= 200 });
-        const out = path.join(WORK, 'mem-pull.epack');
-        const q = await measure(epack(['pull', `${reg}/${repo}:v1`, '-o', out, '--max-pack-size', String(gib + 1) + 'GiB']));
-        rmSync(out, { force: true });
-        record({ workload: `MEM pull ${gib} GiB`, registry: reg, subject: 'peak RSS', epackMs: q.ms, peakRssMiB: q.rssMiB, ratio: q.rssMiB / 200, target: '<= 200 MiB', met: q.rssMiB <= 200 });
-      }
+      const memDir = path.join(WORK, 'mem');
+      await randomFolder(memDir, Math.round((gib * 1024) / w1Mib), w1Mib * MiB);
+      await memory([{ label: w1Label, dir: w1.dir }, { label: `${gib} GiB`, dir: memDir }], registries[0]);
     }
   } finally {
     for (const r of started) await r.stop();
   }
-  printTable();
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version };
-  mkdirSync(path.dirname(opts.out), { recursive: true });
-  writeFileSync(opts.out, JSON.stringify({ date: new Date().toISOString(), machine, runs: RUNS, rows }, null, 2) + '\n');
+  console.log(formatTable(rows));
+  writeResults(opts.out, { runs: RUNS, options: { ...opts }, rows });
   process.stderr.write(`results written to ${opts.out}\n`);
-}
-
-function printTable(): void {
-  const header = ['workload', 'registry', 'epack (median)', 'peer', 'peer (median)', 'ratio', 'target', 'met', 'peak RSS'];
-  const lines = rows.map((r) => [
-    r.workload,
-    r.registry,
-    `${r.epackMs.toFixed(0)} ms`,
-    r.peer ?? '',
-    r.peerMs === undefined ? '' : `${r.peerMs.toFixed(0)} ms`,
-    r.ratio === undefined ? '' : r.ratio.toFixed(2),
-    r.target ?? '',
-    r.met === undefined ? '' : r.met ? 'yes' : 'NO',
-    `${r.peakRssMiB.toFixed(0)} MiB`,
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (cells: string[]): string => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
-  console.log(fmt(header));
-  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-  for (const l of lines) console.log(fmt(l));
 }
 
 await main();

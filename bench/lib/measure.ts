@@ -12,6 +12,8 @@ export interface Measurement {
   ms: number;
   /** Peak resident set size in MiB, or NaN when GNU time is missing. */
   rssMiB: number;
+  /** The command's standard output (first 1 MiB). */
+  stdout: string;
 }
 
 export interface CommandSpec {
@@ -29,14 +31,18 @@ export async function measure(spec: CommandSpec): Promise<Measurement> {
   const timeFile = path.join(dir, 'time');
   const [cmd, args] = useTime ? [GNU_TIME, ['-f', '%M', '-o', timeFile, spec.cmd, ...spec.args]] : [spec.cmd, [...spec.args]];
   const started = process.hrtime.bigint();
-  const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: spec.cwd, env: { ...process.env, ...spec.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: spec.cwd, env: { ...process.env, ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
     let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      if (out.length < 1 << 20) out += d.toString();
+    });
     child.stderr.on('data', (d: Buffer) => {
       if (err.length < 8192) err += d.toString();
     });
     child.on('error', reject);
-    child.on('close', (c) => resolve({ code: c ?? -1, stderr: err }));
+    child.on('close', (c) => resolve({ code: c ?? -1, stdout: out, stderr: err }));
   });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   let rssMiB = Number.NaN;
@@ -48,7 +54,7 @@ export async function measure(spec: CommandSpec): Promise<Measurement> {
   if (code !== 0) {
     throw new Error(`${path.basename(spec.cmd)} ${spec.args.join(' ')} exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
   }
-  return { ms, rssMiB };
+  return { ms, rssMiB, stdout };
 }
 
 export function median(values: readonly number[]): number {
@@ -56,4 +62,26 @@ export function median(values: readonly number[]): number {
   const mid = Math.floor(sorted.length / 2);
   if (sorted.length === 0) return Number.NaN;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export interface Series {
+  /** Median wall time of the measured runs. */
+  ms: number;
+  /** Largest peak RSS of the measured runs. */
+  rssMiB: number;
+  all: Measurement[];
+}
+
+/**
+ * One untimed warm-up (page cache, registry state), then `runs` measured
+ * runs. `prepare(i)` runs before each, untimed (i = -1 for the warm-up).
+ */
+export async function series(runs: number, spec: (i: number) => CommandSpec, prepare?: (i: number) => Promise<void> | void): Promise<Series> {
+  const all: Measurement[] = [];
+  for (let i = -1; i < runs; i++) {
+    await prepare?.(i);
+    const m = await measure(spec(i));
+    if (i >= 0) all.push(m);
+  }
+  return { ms: median(all.map((r) => r.ms)), rssMiB: Math.max(...all.map((r) => r.rssMiB)), all };
 }
