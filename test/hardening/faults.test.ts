@@ -1,0 +1,202 @@
+/**
+ * Faults between epack and a real registry (docker-registry 2.8 and olareg):
+ * the fault proxy resets connections mid-body, answers 500/502/503 and 429
+ * with Retry-After, stalls and slows links. Pushes and pulls of a 50-artifact
+ * pack still complete; the registry is then checked digest by digest, and no
+ * tag ever points at an incomplete artifact. A push killed with SIGKILL and
+ * re-run uploads only what is missing; a pull killed leaves nothing behind.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSandbox, runEpack, type Sandbox } from '../harness/cli.js';
+import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
+import { registryAvailable, startRegistry, stopAllRegistries, type RegistryKind, type RunningRegistry } from '../harness/registries.js';
+import { buildManyArtifactPack, checkArtifactDirect, sleep, spawnEpack, tagIsCompleteOrAbsent, type ManyArtifactPack } from './helpers.js';
+
+const KINDS: RegistryKind[] = ['distribution2', 'olareg'];
+const UPLOAD_PUT = /\/blobs\/uploads\//;
+const BLOB_GET = /\/blobs\/sha256:/;
+
+let pack: ManyArtifactPack;
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  pack = await buildManyArtifactPack(50);
+  sandbox = createSandbox();
+});
+afterAll(async () => {
+  await stopAllRegistries();
+  sandbox?.dispose();
+});
+
+/** Polls a tag while something runs; every time it exists, all its blobs must be complete. */
+function watchTag(registryUrl: string, repo: string, tag: string): { stop(): Promise<string[]> } {
+  const problems: string[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const state = await tagIsCompleteOrAbsent(registryUrl, repo, tag).catch((e: Error) => `watch failed: ${e.message}`);
+      if (state !== 'absent' && state !== 'complete') problems.push(state);
+      await sleep(50);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return problems;
+    },
+  };
+}
+
+/** The digests a request log shows being uploaded (monolithic PUT or single POST with ?digest=). */
+function uploadedDigests(proxy: FaultProxy): string[] {
+  return proxy.requests
+    .filter((r) => (r.method === 'PUT' || r.method === 'POST') && UPLOAD_PUT.test(r.path) && r.status !== undefined && r.status >= 200 && r.status < 300)
+    .map((r) => new URL(r.path, 'http://x').searchParams.get('digest'))
+    .filter((d): d is string => d !== null);
+}
+
+for (const kind of KINDS) {
+  describe.skipIf(!registryAvailable(kind, 'anonymous'))(`faults on ${kind}`, () => {
+    let reg: RunningRegistry | undefined;
+    let proxy: FaultProxy;
+
+    beforeAll(async () => {
+      reg = await startRegistry(kind);
+      if (reg) proxy = await startFaultProxy(reg.url);
+    });
+    afterAll(async () => {
+      await proxy?.close();
+      await reg?.stop();
+    });
+
+    it('push and pull of a 50-artifact pack complete through resets, 5xx, 429, stalls and slow links', async (ctx) => {
+      if (!reg) return ctx.skip();
+      const repo = 'hard/faults';
+      proxy.reset();
+      // Uploads: a reset mid-body, 500/502/503, a 429 with Retry-After.
+      proxy.addRule({ method: 'PUT', path: UPLOAD_PUT, nth: [2, 9], fault: { kind: 'reset-request', afterBytes: 512 } });
+      proxy.addRule({ method: 'PUT', path: UPLOAD_PUT, nth: 5, fault: { kind: 'status', status: 500 } });
+      proxy.addRule({ method: 'POST', path: UPLOAD_PUT, nth: [3, 20], fault: { kind: 'status', status: 502 } });
+      proxy.addRule({ method: 'POST', path: UPLOAD_PUT, nth: 11, fault: { kind: 'retry-after', seconds: 1 } });
+      proxy.addRule({ method: 'HEAD', path: BLOB_GET, nth: [4, 30], fault: { kind: 'status', status: 503 } });
+      proxy.addRule({ method: 'PUT', path: /\/manifests\//, nth: 1, fault: { kind: 'status', status: 503 } });
+      proxy.addRule({ method: 'PUT', path: /\/manifests\//, nth: 2, fault: { kind: 'retry-after', seconds: 1 } });
+      proxy.addRule({ method: 'POST', path: UPLOAD_PUT, nth: 15, fault: { kind: 'stall', ms: 1500 } });
+
+      const watcher = watchTag(reg.url, repo, 'v1');
+      const push = await runEpack(['push', `${proxy.host}/${repo}:v1`, pack.pack, '--json'], { sandbox, timeoutMs: 80_000 });
+      const problems = await watcher.stop();
+      expect(push.code, push.stderr).toBe(0);
+      expect(problems).toEqual([]);
+      const pushed = JSON.parse(push.stdout) as { digest: string; blobsPushed: number };
+      const faulted = proxy.requests.filter((r) => r.fault !== undefined).map((r) => r.fault);
+      expect(faulted).toEqual(expect.arrayContaining(['reset-request', 'status 500', 'status 502', 'status 503', 'retry-after 1', 'stall']));
+
+      // Digest by digest, straight from the registry.
+      const byTag = await checkArtifactDirect(reg.url, repo, 'v1');
+      expect(byTag.digest).toBe(pushed.digest);
+      expect(byTag.manifest.layers).toHaveLength(50);
+      await checkArtifactDirect(reg.url, repo, pushed.digest);
+
+      // Pull back through a reset mid-body, 5xx, 429, a stall, a stalled body and a slow link.
+      proxy.reset();
+      proxy.addRule({ method: 'GET', path: BLOB_GET, nth: [1, 7], fault: { kind: 'reset-response' } });
+      proxy.addRule({ method: 'GET', path: BLOB_GET, nth: 3, fault: { kind: 'status', status: 500 } });
+      proxy.addRule({ method: 'GET', path: BLOB_GET, nth: 12, fault: { kind: 'status', status: 502 } });
+      proxy.addRule({ method: 'GET', path: BLOB_GET, nth: 5, fault: { kind: 'retry-after', seconds: 1 } });
+      proxy.addRule({ method: 'GET', path: BLOB_GET, nth: 9, fault: { kind: 'stall', ms: 1500 } });
+      proxy.addRule({ method: 'GET', path: BLOB_GET, nth: 14, fault: { kind: 'stall-body', afterBytes: 100, ms: 1500 } });
+      proxy.addRule({ method: 'GET', path: BLOB_GET, nth: [16, 17], fault: { kind: 'slow', bytesPerSecond: 16 * 1024 } });
+      proxy.addRule({ method: 'GET', path: /\/manifests\//, nth: 1, fault: { kind: 'status', status: 503 } });
+      const outDir = await mkdtemp(path.join(tmpdir(), 'epack-hard-pull-'));
+      const out = path.join(outDir, 'pulled.epack');
+      const pull = await runEpack(['pull', `${proxy.host}/${repo}:v1`, '-o', out, '--json'], { sandbox, timeoutMs: 80_000 });
+      expect(pull.code, pull.stderr).toBe(0);
+      expect((await readFile(out)).equals(await readFile(pack.pack))).toBe(true);
+      expect(await readdir(outDir)).toEqual(['pulled.epack']);
+      const pullFaults = proxy.requests.filter((r) => r.fault !== undefined).map((r) => r.fault);
+      expect(pullFaults).toEqual(expect.arrayContaining(['reset-response', 'status 500', 'status 502', 'status 503', 'retry-after 1', 'stall', 'stall-body', 'slow']));
+    });
+
+    it('a push whose uploads keep failing leaves no tag', async (ctx) => {
+      if (!reg) return ctx.skip();
+      const repo = 'hard/never';
+      proxy.reset();
+      proxy.addRule({ method: 'PUT', path: UPLOAD_PUT, nth: 'all', fault: { kind: 'status', status: 503 } });
+      proxy.addRule({ method: 'POST', path: UPLOAD_PUT, nth: 'all', fault: { kind: 'status', status: 503 } });
+      const push = await runEpack(['push', `${proxy.host}/${repo}:v1`, pack.pack], { sandbox, timeoutMs: 80_000 });
+      expect(push.code).toBe(5);
+      expect(push.stderr.trim().split('\n')).toHaveLength(1);
+      expect(proxy.requests.some((r) => r.method === 'PUT' && /\/manifests\//.test(r.path))).toBe(false);
+      expect(await tagIsCompleteOrAbsent(reg.url, repo, 'v1')).toBe('absent');
+    });
+
+    it('a push killed at a random moment and re-run uploads only what is missing', async (ctx) => {
+      if (!reg) return ctx.skip();
+      const repo = 'hard/killed-push';
+      proxy.reset();
+      // Slow every upload a little so the kill lands mid-push (the POST that opens it: a stall
+      // before forwarding must not hold a request body).
+      proxy.addRule({ method: 'POST', path: UPLOAD_PUT, nth: 'all', fault: { kind: 'stall', ms: 120 } });
+      const killAfterUploads = 3 + Math.floor(Math.random() * 35);
+      const watcher = watchTag(reg.url, repo, 'v1');
+      const run = spawnEpack(['push', `${proxy.host}/${repo}:v1`, pack.pack], { sandbox });
+      while (run.child.exitCode === null && uploadedDigests(proxy).length < killAfterUploads) await sleep(10);
+      await sleep(Math.floor(Math.random() * 100));
+      run.child.kill('SIGKILL');
+      const killed = await run.done;
+      expect(killed.signal, `the push finished before the kill (after ${killAfterUploads} uploads)`).toBe('SIGKILL');
+      await sleep(300); // let requests already in flight at the registry settle
+      expect(await tagIsCompleteOrAbsent(reg.url, repo, 'v1')).toBe('absent');
+
+      // What the registry holds now, asked directly.
+      const layersBefore = new Set<string>();
+      const firstRun = new Set(uploadedDigests(proxy));
+      for (const digest of firstRun) {
+        const head = await fetch(`${reg.url}/v2/${repo}/blobs/${digest}`, { method: 'HEAD' });
+        if (head.status === 200) layersBefore.add(digest);
+      }
+      expect(layersBefore.size).toBeGreaterThanOrEqual(Math.min(killAfterUploads, 50) - 4);
+
+      proxy.reset();
+      const rerun = await runEpack(['push', `${proxy.host}/${repo}:v1`, pack.pack, '--json'], { sandbox, timeoutMs: 80_000 });
+      expect(rerun.code, rerun.stderr).toBe(0);
+      const result = JSON.parse(rerun.stdout) as { blobsPushed: number; blobsSkipped: number };
+      const second = uploadedDigests(proxy);
+      expect(second.filter((d) => layersBefore.has(d))).toEqual([]);
+      expect(new Set(second).size).toBe(second.length);
+      expect(result.blobsSkipped).toBeGreaterThanOrEqual(layersBefore.size);
+      expect(result.blobsPushed + result.blobsSkipped).toBe(51);
+      expect(await watcher.stop()).toEqual([]);
+      const checked = await checkArtifactDirect(reg.url, repo, 'v1');
+      expect(checked.blobs).toBe(51);
+    });
+
+    it('a pull killed at a random moment leaves no file and no temp file in the output directory', async (ctx) => {
+      if (!reg) return ctx.skip();
+      const repo = 'hard/killed-pull';
+      proxy.reset();
+      const push = await runEpack(['push', `${proxy.host}/${repo}:v1`, pack.pack], { sandbox, timeoutMs: 80_000 });
+      expect(push.code, push.stderr).toBe(0);
+      for (let round = 0; round < 2; round++) {
+        proxy.reset();
+        proxy.addRule({ method: 'GET', path: BLOB_GET, nth: 'all', fault: { kind: 'slow', bytesPerSecond: 256 * 1024 } });
+        const outDir = await mkdtemp(path.join(tmpdir(), 'epack-hard-kill-'));
+        const out = path.join(outDir, 'pulled.epack');
+        const killAfterBlobs = 2 + Math.floor(Math.random() * 45);
+        const run = spawnEpack(['pull', `${proxy.host}/${repo}:v1`, '-o', out], { sandbox });
+        while (run.child.exitCode === null && proxy.requests.filter((r) => r.method === 'GET' && BLOB_GET.test(r.path)).length < killAfterBlobs) await sleep(5);
+        run.child.kill('SIGKILL');
+        const killed = await run.done;
+        expect(killed.signal).toBe('SIGKILL');
+        expect(existsSync(out)).toBe(false);
+        expect(await readdir(outDir)).toEqual([]);
+      }
+    });
+  });
+}
