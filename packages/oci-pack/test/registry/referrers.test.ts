@@ -54,7 +54,12 @@ describe.each(matrix)('$kind/$auth', ({ kind, auth }) => {
     const subject = await pushSubject(repo, 'v1');
     expect(await collect(repo.referrers(subject))).toEqual([]);
     const sig = await pushReferrer(repo, subject, SIG, 1);
+    const firstIndex = reg.referrersApi ? undefined : (await repo.fetchManifest(fallbackTag(subject.digest))).descriptor;
     const sbom = await pushReferrer(repo, subject, SBOM, 2);
+    if (firstIndex) {
+      // The replaced fallback index was garbage-collected (these registries allow deletes).
+      await expect(repo.resolve(firstIndex.digest)).rejects.toMatchObject({ kind: 'not_found' });
+    }
     expect(await repo.hasReferrersApi(subject.digest)).toBe(reg.referrersApi);
     const all = await collect(repo.referrers(subject));
     expect(all.map((d) => d.digest).sort()).toEqual([sig.digest, sbom.digest].sort());
