@@ -29,7 +29,8 @@ export async function main(argv: string[]): Promise<number> {
       .epilogue('Exit codes: 0 ok, 1 verification failed, 2 bad input or usage, 3 not found, 4 auth, 5 network, 6 registry protocol error, 70 internal error. Docs: docs/cli.md')
       .fail((msg, err) => {
         if (err) throw err;
-        throw new UsageError('usage', msg ?? 'invalid arguments', { hint: 'see epack --help' });
+        const text = msg?.startsWith('Did you mean') ? `unknown command "${argv[0] ?? ''}". ${msg}` : (msg ?? 'invalid arguments');
+        throw new UsageError('usage', text, { hint: 'see epack --help' });
       });
     for (const spec of commands) {
       parser = parser.command({
@@ -37,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
         describe: spec.describe,
         builder: spec.builder,
         handler: async (args) => {
+          // Documentation tests check every example's flags without running it.
+          if (process.env['EPACK_PARSE_ONLY'] === '1') return;
           const code = await spec.run(args as Record<string, unknown>, { out });
           if (typeof code === 'number') exitCode = code;
         },
