@@ -70,10 +70,16 @@ describe.concurrent('epack sign / verify on packs', () => {
     expect(sigs[0]!['integratedTime']).toEqual(expect.any(String));
     expect(sigs[0]!['timestamp']).toEqual(expect.any(String));
 
-    const text = await runEpack(['verify', file, '--trusted-root', rootFile, '--offline', ...githubPolicy]);
-    expect(text.code).toBe(0);
+    expect(sigs[0]!['claims']).toMatchObject({ sourceRepositoryURI: 'https://github.com/acme/evidence' });
+
+    const text = await runEpack(['verify', file, '--trusted-root', rootFile, '--offline', ...githubPolicy, '--claim', 'sourceRepositoryRef=refs/heads/main']);
+    expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain(GITHUB_IDENTITY);
+    expect(text.stdout).toContain('from https://github.com/acme/evidence@refs/heads/main');
     expect(text.stdout).toContain('meets subject=');
+    const fork = await runEpack(['verify', file, '--trusted-root', rootFile, '--offline', ...githubPolicy, '--claim', 'sourceRepositoryURI=https://github.com/evil/fork', '--json']);
+    expect(fork.code).toBe(1);
+    expect(errorCode(fork)).toBe('identity_mismatch');
   });
 
   it('fails closed and with the right codes', async () => {

@@ -53,6 +53,7 @@ export interface PolicyFlags {
   issuerRegexp?: string[];
   subject?: string[];
   subjectRegexp?: string[];
+  claim?: string[];
   threshold?: number;
   trustedRoot?: string;
   offline?: boolean;
@@ -66,9 +67,10 @@ export function withPolicyFlags(y: Argv): Argv {
     .option('issuer-regexp', { type: 'string', array: true, describe: 'OIDC issuer, regexp matched against the whole issuer' })
     .option('subject', { alias: 'identity', type: 'string', array: true, describe: 'Certificate identity (email, workflow URI), exact (repeatable)' })
     .option('subject-regexp', { alias: 'identity-regexp', type: 'string', array: true, describe: 'Certificate identity, regexp matched against the whole identity' })
+    .option('claim', { type: 'string', array: true, describe: 'Certificate claim every identity must carry, name=value (e.g. sourceRepositoryURI=https://github.com/acme/app; repeatable)' })
     .option('threshold', { type: 'number', describe: 'How many of the identities must each have signed (default 1: any of them)' })
     .option('trusted-root', { type: 'string', describe: 'Pinned Sigstore trusted_root.json (no TUF fetch)' })
     .option('offline', { type: 'boolean', describe: 'Never use the network for trust material (needs --trusted-root for keyless)' })
     .option('require-tlog', { type: 'boolean', describe: 'Require a verified transparency log entry, also for key signatures' })
-    .group(['key', 'issuer', 'issuer-regexp', 'subject', 'subject-regexp', 'threshold', 'trusted-root', 'offline', 'require-tlog'], 'Signature policy:');
+    .group(['key', 'issuer', 'issuer-regexp', 'subject', 'subject-regexp', 'claim', 'threshold', 'trusted-root', 'offline', 'require-tlog'], 'Signature policy:');
 }

@@ -17,6 +17,21 @@ export async function policyFromFlags(flags: PolicyFlags): Promise<VerifyPolicy>
       ...(flags.issuerRegexp ? { issuerRegExp: flags.issuerRegexp } : {}),
     }),
   };
+  if (flags.claim?.length) {
+    const { CLAIM_NAMES } = await import('@epack/oci-pack/sign');
+    const { UsageError } = await import('@epack/oci-pack/error');
+    const claims: Record<string, string> = {};
+    for (const pair of flags.claim) {
+      const eq = pair.indexOf('=');
+      const name = eq > 0 ? pair.slice(0, eq) : '';
+      if (!CLAIM_NAMES.includes(name)) {
+        throw new UsageError('policy_invalid', `"${pair}" is not name=value with a known claim`, { hint: `claims: ${CLAIM_NAMES.join(', ')}` });
+      }
+      claims[name] = pair.slice(eq + 1);
+    }
+    if (!policy.identities?.length) throw new UsageError('policy_invalid', '--claim narrows --subject/--issuer identities; give one');
+    policy.identities = policy.identities.map((rule) => ({ ...rule, claims }));
+  }
   if (flags.key !== undefined) {
     const { readFile } = await import('node:fs/promises');
     try {
@@ -54,13 +69,17 @@ export function signatureJson(sig: SourcedSignature): Record<string, unknown> {
     integratedTime: sig.integratedTime ?? null,
     logIndex: sig.logIndex ?? null,
     timestamp: sig.timestamp ?? null,
+    claims: sig.claims ?? {},
     ruleMet: sig.ruleMet,
   };
 }
 
 export function printSignatures(signatures: readonly SourcedSignature[], out: Output): void {
   for (const sig of signatures) {
-    const who = sig.mode === 'key' ? `key ${sig.identity}` : `${sig.identity} (issuer ${sig.issuer ?? '?'})`;
+    const repo = sig.claims?.['sourceRepositoryURI'];
+    const ref = sig.claims?.['sourceRepositoryRef'];
+    const from = repo ? ` from ${repo}${ref ? `@${ref}` : ''}` : '';
+    const who = sig.mode === 'key' ? `key ${sig.identity}` : `${sig.identity} (issuer ${sig.issuer ?? '?'})${from}`;
     const when = sig.integratedTime
       ? `logged ${sig.integratedTime}${sig.logIndex !== undefined ? ` at index ${sig.logIndex}` : ''}`
       : sig.timestamp

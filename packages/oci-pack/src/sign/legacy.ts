@@ -18,6 +18,7 @@ import { SignatureError } from './errors.js';
 import { fetchBytes, parseImageManifest } from './oci-io.js';
 import { identityOf, timesOf, verifyBundle, verifyCryptography } from './verify/bundle.js';
 import { publicKeyFrom } from './verify/policy.js';
+import { certificateClaims } from './verify/claims.js';
 import { COSIGN_SIGN_PREDICATE_TYPE } from './statement.js';
 import { stripStatement } from './decision.js';
 import type { SourcedSignature } from './decision.js';
@@ -120,6 +121,7 @@ function verifyLegacy(source: string, subject: Descriptor, payload: Buffer, anno
   return {
     ...identity,
     ...timesOf(bundle),
+    claims: certificateClaims(bundle),
     predicateType: COSIGN_SIGN_PREDICATE_TYPE,
     subjectDigest: subject.digest,
     ruleMet: null,

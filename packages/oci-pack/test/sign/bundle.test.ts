@@ -105,6 +105,26 @@ describe('keyless signing against a private Sigstore', () => {
     expect(sig.ruleMet).toContain('subject=');
   });
 
+  it('exposes the Fulcio certificate claims and matches them in rules', async () => {
+    const bundle = await signStatement(statement, {
+      identity: { identityToken: sigstore.githubToken() },
+      fulcioURL: sigstore.fulcioURL,
+      tlogUpload: false,
+      tsaURL: sigstore.tsaURL,
+    });
+    const base = { subject: GITHUB_IDENTITY, issuer: GITHUB_ISSUER };
+    const sig = verifyBundle(bundle, { trustedRoot: root, policy: { identities: [{ ...base, claims: { sourceRepositoryURI: 'https://github.com/acme/evidence' } }] } });
+    expect(sig.claims).toMatchObject({
+      issuer: GITHUB_ISSUER,
+      sourceRepositoryURI: 'https://github.com/acme/evidence',
+      sourceRepositoryRef: 'refs/heads/main',
+      runnerEnvironment: 'github-hosted',
+    });
+    expect(() =>
+      verifyBundle(bundle, { trustedRoot: root, policy: { identities: [{ ...base, claims: { sourceRepositoryURI: 'https://github.com/evil/fork' } }] } }),
+    ).toThrow(expect.objectContaining({ code: 'identity_mismatch' }));
+  });
+
   it('TSA-only keyless bundle verifies; tlog required fails', async () => {
     const bundle = await signStatement(statement, {
       identity: { identityToken: sigstore.emailToken() },

@@ -18,6 +18,7 @@ import { IN_TOTO_PAYLOAD_TYPE, checkStatement, parseStatement } from '../stateme
 import type { InTotoStatement } from '../statement.js';
 import { keyFingerprint } from '../signer/key.js';
 import { emptyTrustedRoot } from './trusted-root.js';
+import { certificateClaims } from './claims.js';
 import { evaluatePolicy, hasPolicy, publicKeyFrom } from './policy.js';
 import type { SignatureIdentity, VerifyPolicy } from './policy.js';
 
@@ -44,6 +45,8 @@ export interface VerifiedSignature extends SignatureIdentity {
   logIndex?: string;
   /** RFC 3161 timestamp (ISO 8601), when the bundle has one. */
   timestamp?: string;
+  /** Keyless: the Fulcio certificate claims (repository, ref, workflow, runner…); empty for key signatures. */
+  claims: Record<string, string>;
   /** The policy rule this signature meets, or null (no policy given or none met). */
   ruleMet: string | null;
   statement: InTotoStatement;
@@ -92,7 +95,10 @@ export function verifyBundle(bytes: Uint8Array, options: VerifyBundleOptions): V
     ...(options.pack ? { pack: true } : {}),
   });
 
-  const identity = identityOf(signer, bundle.verificationMaterial.content.$case === 'publicKey' ? key : undefined);
+  const identity: SignatureIdentity = {
+    ...identityOf(signer, bundle.verificationMaterial.content.$case === 'publicKey' ? key : undefined),
+    claims: certificateClaims(bundle),
+  };
   const times = timesOf(bundle);
   let ruleMet: string | null = null;
   if (options.policy && hasPolicy(options.policy)) {
@@ -106,6 +112,7 @@ export function verifyBundle(bytes: Uint8Array, options: VerifyBundleOptions): V
   const first = statement.subject[0]!;
   return {
     ...identity,
+    claims: identity.claims ?? {},
     predicateType: statement.predicateType,
     subjectDigest: `sha256:${first.digest['sha256'] ?? ''}`,
     ...times,

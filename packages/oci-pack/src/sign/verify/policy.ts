@@ -18,6 +18,8 @@ export interface IdentityRule {
   issuer?: string;
   /** OIDC issuer, regexp anchored at both ends. */
   issuerRegExp?: string;
+  /** Fulcio certificate claims that must all be present with exactly these values (e.g. sourceRepositoryURI). */
+  claims?: Record<string, string>;
 }
 
 export interface VerifyPolicy {
@@ -37,6 +39,8 @@ export interface SignatureIdentity {
   /** SAN for keyless, `sha256:<fingerprint>` of the SPKI for key signatures. */
   identity: string;
   issuer?: string | undefined;
+  /** Fulcio certificate claims (keyless). */
+  claims?: Record<string, string>;
 }
 
 export interface CompiledRule {
@@ -99,14 +103,21 @@ function compileIdentityRule(rule: IdentityRule, index: number): CompiledRule {
   }
   const subject = matcher(rule.subject, rule.subjectRegExp, 'subject');
   const issuer = matcher(rule.issuer, rule.issuerRegExp, 'issuer');
+  const claims = Object.entries(rule.claims ?? {});
   const description = [
     rule.subject !== undefined ? `subject=${rule.subject}` : `subject~/${rule.subjectRegExp}/`,
     rule.issuer !== undefined ? `issuer=${rule.issuer}` : `issuer~/${rule.issuerRegExp}/`,
+    ...claims.map(([k, v]) => `${k}=${v}`),
   ].join(' ');
   return {
     index,
     description,
-    matches: (sig) => sig.mode === 'keyless' && subject(sig.identity) && sig.issuer !== undefined && issuer(sig.issuer),
+    matches: (sig) =>
+      sig.mode === 'keyless' &&
+      subject(sig.identity) &&
+      sig.issuer !== undefined &&
+      issuer(sig.issuer) &&
+      claims.every(([k, v]) => sig.claims?.[k] === v),
   };
 }
 
