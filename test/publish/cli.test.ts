@@ -3,6 +3,7 @@
  * references as packs, remotes with --env, and the failures users meet: one
  * clear line, documented exit code. Peer interop is in interop.test.ts.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -94,6 +95,44 @@ describe('epack push / pull', () => {
     const extractReads = blobGets().slice(beforeExtract);
     expect(extractReads).toHaveLength(2); // the config, then the one artifact
     expect(extractReads[1]).toBe(digestOf(await readFile(path.join(DEMO_EVIDENCE, 'posture.json'))));
+  });
+
+  it('pull --verify keeps the pack only when its signatures (or the artifact signature referrers) satisfy the policy', async (ctx) => {
+    if (!reg) return ctx.skip();
+    const keys = (name: string) => {
+      const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const priv = path.join(packs.dir, `${name}.pem`);
+      const pub = path.join(packs.dir, `${name}.pub`);
+      return { priv, pub, write: () => Promise.all([writeFile(priv, pair.privateKey.export({ type: 'pkcs8', format: 'pem' })), writeFile(pub, pair.publicKey.export({ type: 'spki', format: 'pem' }))]) };
+    };
+    const signer = keys('signer');
+    const stranger = keys('stranger');
+    await Promise.all([signer.write(), stranger.write()]);
+    // an unsigned pack, signed on push: verified through the referrer
+    const repo = `${reg.host}/acme/verified`;
+    const push = await epack(['push', `${repo}:ref-signed`, packs.v1, '--key', signer.priv, '--tlog-upload=false', '--json']);
+    expect(push.code, push.stderr).toBe(0);
+    const out = path.join(packs.dir, 'verified.epack');
+    const good = await epack(['pull', `${repo}:ref-signed`, '-o', out, '--verify', '--key', signer.pub, '--json']);
+    expect(good.code, good.stderr).toBe(0);
+    expect(JSON.parse(good.stdout).verification).toMatchObject({ source: 'referrers', policy: { satisfied: true } });
+    const bad = path.join(packs.dir, 'rejected.epack');
+    const wrong = await epack(['pull', `${repo}:ref-signed`, '-o', bad, '--verify', '--key', stranger.pub]);
+    expect(wrong.code).toBe(1);
+    oneLine(wrong.stderr);
+    expect(existsSync(bad)).toBe(false);
+    // a signed pack: verified through its embedded attestation
+    const signedPack = path.join(packs.dir, 'signed.epack');
+    await writeFile(signedPack, await readFile(packs.v1));
+    const sign = await epack(['sign', signedPack, '--key', signer.priv, '--tlog-upload=false', '--yes']);
+    expect(sign.code, sign.stderr).toBe(0);
+    expect((await epack(['push', `${repo}:pack-signed`, signedPack])).code).toBe(0);
+    const embedded = await epack(['pull', `${repo}:pack-signed`, '-o', path.join(packs.dir, 'embedded.epack'), '--verify', '--key', signer.pub]);
+    expect(embedded.code, embedded.stderr).toBe(0);
+    expect(embedded.stdout).toContain("signatures (the pack's attestations; 1 of 1 required)");
+    const needsPolicy = await epack(['pull', `${repo}:pack-signed`, '-o', bad, '--verify']);
+    expect(needsPolicy.code).toBe(2);
+    expect(oneLine(needsPolicy.stderr)).toMatch(/policy_required/);
   });
 
   it('pushes to a remote of epack.yaml with --env, and names the known remotes for a missing one', async (ctx) => {

@@ -1,31 +1,58 @@
 import { defineCommand } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { targetOptions, withRegistryFlags, type RegistryFlags } from '../registry-flags.js';
+import { withPolicyFlags, type PolicyFlags } from '../signing.js';
 import { transferProgress } from '../transfer-progress.js';
+import { hasPolicyFlags, policyFromFlags, printSignatures, signatureJson, trustFlags } from '../verify-signatures.js';
+import type { PullVerifyContext } from '@epack/oci-pack/publish';
+import type { SignaturesVerdict } from '@epack/oci-pack/sign';
 
-interface Args extends RegistryFlags {
+interface Args extends RegistryFlags, PolicyFlags {
   ref: string;
   output?: string;
   env?: string;
   config?: string;
+  verify: boolean;
+}
+
+interface Verification {
+  source: 'pack' | 'referrers';
+  verdict: SignaturesVerdict;
 }
 
 export default defineCommand<Args>({
   command: 'pull <ref>',
   describe: 'Pull a pack artifact into a pack file (every byte checked; atomic)',
   builder: (y) =>
-    withRegistryFlags(
+    withPolicyFlags(withRegistryFlags(
       y
         .positional('ref', { type: 'string', describe: 'registry reference, oci:<dir>[:<tag>|@<digest>], or <remote>:<tag> of epack.yaml' })
         .option('output', { alias: 'o', type: 'string', describe: 'The pack file to write (default: <repository>-<tag>.epack)' })
         .option('env', { type: 'string', describe: 'Environment of epack.yaml whose overrides apply to the remote' })
-        .option('config', { type: 'string', describe: 'The remotes file (default: ./epack.yaml)' }),
-    )
+        .option('config', { type: 'string', describe: 'The remotes file (default: ./epack.yaml)' })
+        .option('verify', {
+          type: 'boolean',
+          default: false,
+          describe: "Verify signatures before the file appears: the pack's attestations, or the artifact's signature referrers when the pack has none",
+        }),
+    ))
       .example('epack pull ghcr.io/acme/evidence:2026-11 -o evidence.epack', 'pull by tag (resolved once, then by digest)')
       .example('epack pull oci:./store@sha256:… --json', 'pull by digest, print the result as JSON')
-      .example('epack pull prod:2026-11 --env staging', 'pull from the remote "prod" of epack.yaml'),
+      .example('epack pull prod:2026-11 --env staging', 'pull from the remote "prod" of epack.yaml')
+      .example('epack pull ghcr.io/acme/evidence:2026-11 --verify --key cosign.pub', 'pull, then keep it only if a signature verifies'),
   run: async (args, { out }) => {
     const { pullPackRef } = await import('@epack/oci-pack/publish');
+    const { UsageError } = await import('@epack/oci-pack/error');
+    if (args.verify && !hasPolicyFlags(args)) {
+      throw new UsageError('policy_required', '--verify needs a signer policy', { hint: 'pass --key <public.pem>, or --issuer/--subject (or their -regexp forms)' });
+    }
+    if (!args.verify && hasPolicyFlags(args)) {
+      throw new UsageError('usage', 'signature policy flags apply with --verify', { hint: 'add --verify' });
+    }
+    let verification: Verification | undefined;
+    const verify = async (tmp: string, context: PullVerifyContext): Promise<void> => {
+      verification = await verifyPulled(tmp, context, args);
+    };
     const progress = await transferProgress(out, 'pull');
     // Ctrl-C aborts the transfers; pull then removes its temporary file.
     const interrupt = new AbortController();
@@ -39,11 +66,17 @@ export default defineCommand<Args>({
         ...(args.env !== undefined ? { environment: args.env } : {}),
         ...(args.config !== undefined ? { configFile: args.config } : {}),
         targetOptions: targetOptions(args, out),
+        ...(args.verify ? { verify } : {}),
         onProgress: (p) => progress.update(p),
       });
       progress.stop();
       out.line(`pulled ${result.reference}`);
       out.line(`wrote ${result.out} (${result.artifacts} artifact(s), ${result.attestations} attestation(s))`);
+      if (verification) {
+        const { policy } = verification.verdict;
+        out.line(`signatures (${verification.source === 'pack' ? "the pack's attestations" : 'signature referrers'}; ${policy.met.length} of ${policy.threshold} required):`);
+        printSignatures(verification.verdict.signatures, out);
+      }
       out.result({
         digest: result.digest,
         reference: result.reference,
@@ -55,6 +88,20 @@ export default defineCommand<Args>({
         attestations: result.attestations,
         bytes: result.bytes,
         ...(result.remote ? { remote: result.remote } : {}),
+        ...(verification
+          ? {
+              verification: {
+                source: verification.source,
+                signatures: verification.verdict.signatures.map(signatureJson),
+                policy: {
+                  satisfied: verification.verdict.policy.satisfied,
+                  threshold: verification.verdict.policy.threshold,
+                  met: verification.verdict.policy.met,
+                  unmet: verification.verdict.policy.unmet,
+                },
+              },
+            }
+          : {}),
       });
     } catch (err) {
       if (!interrupt.signal.aborted) throw err;
@@ -67,3 +114,25 @@ export default defineCommand<Args>({
     }
   },
 });
+
+/**
+ * The pack's embedded attestations when it has any (they cover manifest.json
+ * and travel with the file); otherwise the signature referrers of the
+ * manifest the reference resolved to. Either must satisfy the policy.
+ */
+async function verifyPulled(tmp: string, context: PullVerifyContext, args: Args): Promise<Verification> {
+  const sign = await import('@epack/oci-pack/sign');
+  const { openPack } = await import('@epack/oci-pack/pack');
+  const policy = await policyFromFlags(args);
+  const pack = await openPack(tmp);
+  const embedded = pack.attestations.length;
+  await pack.close();
+  if (embedded > 0) return { source: 'pack', verdict: await sign.verifyPack(tmp, { ...trustFlags(args), policy }) };
+  const { isReferrerLister } = await import('@epack/oci-pack/store');
+  const { VerificationError } = await import('@epack/oci-pack/error');
+  if (!isReferrerLister(context.store)) {
+    throw new VerificationError('no_signatures', 'the pack has no attestations and the store cannot list signature referrers');
+  }
+  const target = context.store as unknown as Parameters<typeof sign.verifyArtifact>[0];
+  return { source: 'referrers', verdict: await sign.verifyArtifact(target, context.descriptor.digest, { ...trustFlags(args), policy }) };
+}

@@ -16,6 +16,12 @@ import { writePack } from '../pack/write.js';
 import type { PackLimits } from '../pack/types.js';
 import { fetchVerified, openRemotePack, type PackSourceStore } from './remote-pack.js';
 
+/** What `verify` may also look at: the store and the manifest the reference resolved to (signature referrers). */
+export interface PullVerifyContext {
+  store: PackSourceStore;
+  descriptor: Descriptor;
+}
+
 export interface PullProgress {
   blobsTotal: number;
   blobsDone: number;
@@ -31,7 +37,7 @@ export interface PullPackOptions {
    * verification of `pull --verify`). Throwing aborts the pull; the
    * temporary file is removed and `out` is untouched.
    */
-  verify?: (tmpPath: string) => Promise<void>;
+  verify?: (tmpPath: string, context: PullVerifyContext) => Promise<void>;
   /** Shown in messages (default: `<store name>@<digest>`). */
   displayName?: string;
   /** Budgets of the pack written (default: the spec's; raise them to pull larger packs). */
@@ -105,7 +111,7 @@ export async function pullPack(store: PackSourceStore, reference: string | Descr
       attestations,
     }, options.limits ? { limits: options.limits } : {});
     options.signal?.throwIfAborted();
-    if (options.verify) await options.verify(tmp);
+    if (options.verify) await options.verify(tmp, { store, descriptor: remote.descriptor });
     options.signal?.throwIfAborted();
     await moveInto(tmp, out);
   } finally {
