@@ -45,8 +45,8 @@ export interface VerifiedSignature extends SignatureIdentity {
   logIndex?: string;
   /** RFC 3161 timestamp (ISO 8601), when the bundle has one. */
   timestamp?: string;
-  /** Keyless: the Fulcio certificate claims (repository, ref, workflow, runner…); empty for key signatures. */
-  claims: Record<string, string>;
+  /** Keyless: the Fulcio certificate claims (repository, ref, workflow, runner…); empty for key signatures. Always set by the verifiers. */
+  claims?: Record<string, string>;
   /** The policy rule this signature meets, or null (no policy given or none met). */
   ruleMet: string | null;
   statement: InTotoStatement;
