@@ -65,8 +65,12 @@ fi
 step "inspect it in place (reads the OCI manifest and manifest.json only)"
 run epack inspect "$STORE:latest"
 
-step "pull it (tag resolved once, then everything by digest)"
-run epack pull "$STORE:demo" -o "$PULLED"
+step "pull it (tag resolved once, then everything by digest; kept only if its signature verifies)"
+if has_flag pull '--verify'; then
+  run epack pull "$STORE:demo" -o "$PULLED" --verify --key "$OUT/demo-key.pub"
+else
+  run epack pull "$STORE:demo" -o "$PULLED"
+fi
 cmp -s "$PACK" "$PULLED" && echo "pulled pack is byte-identical to the pushed one"
 
 step "verify the pulled pack"

@@ -27,6 +27,8 @@ describe('scripts/demo.sh', () => {
     // key signing works end to end: the pack's embedded attestation and the artifact's referrer both verify
     expect(run.stdout).toContain('==> verify the signature on the pushed artifact');
     expect(run.stdout).toMatch(/\$ epack verify \S+pulled\.epack --key/);
+    expect(run.stdout).toMatch(/\$ epack pull \S+ -o \S+pulled\.epack --verify --key/);
+    expect(run.stdout).toContain("signatures (the pack's attestations; 1 of 1 required)");
     expect(run.stdout).toMatch(/verified oci:\S+store@sha256:[0-9a-f]{64}: 1 of 1 required signer/);
     expect(run.stdout).toMatch(/signatures \(1 of 1 required\):\n {2}key sha256:[0-9a-f]{64}/);
     expect(run.stdout).toMatch(/report\/index\.html/);
