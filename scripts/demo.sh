@@ -2,7 +2,7 @@
 # The main job end to end, on a local OCI image layout (no server needed):
 #   build a pack from examples/demo-evidence -> sign it -> push it to
 #   oci:./demo-out/store -> sign the pushed artifact (referrer) -> discover ->
-#   pull -> verify -> report.
+#   pull --verify -> verify -> report.
 # Installs what it needs first (Node 24 and pnpm into ~/.cache/epack when the
 # machine's Node is older, then the workspace). Everything lands in ./demo-out.
 #   EPACK_DEMO_OUT    output folder (default ./demo-out)
