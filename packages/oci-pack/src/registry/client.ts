@@ -55,6 +55,8 @@ export class RegistryClient {
 
   /** The repository `name` (cached: one per name, sharing capability detection). */
   repository(name: string): Repository {
+    // Docker Hub's official images live under library/ (`alpine` is `library/alpine`).
+    if (this.registry === 'docker.io' && !name.includes('/')) name = `library/${name}`;
     let repo = this.repositories.get(name);
     if (!repo) {
       repo = new Repository(this, name);
