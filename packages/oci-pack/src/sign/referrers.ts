@@ -27,6 +27,8 @@ import { legacyAttestations, legacySignatures } from './legacy.js';
 import { readRemotePack, verifyRemotePackAttestations } from './remote-pack.js';
 import type { RemotePackSummary } from './remote-pack.js';
 
+const MAX_SIGNATURES = 256;
+
 export interface AttachResult {
   /** The signed manifest (resolved once from the reference). */
   subject: Descriptor;
@@ -131,6 +133,8 @@ export interface VerifyArtifactOptions extends TrustRootOptions {
    * the default predicate type and to the Evidence Pack one.
    */
   embedded?: boolean;
+  /** Most signature referrers read (default 256); beyond that a failure is recorded and the rest skipped. */
+  maxSignatures?: number;
   /** Also read legacy cosign `sha256-<hex>.sig` (signatures) / `.att` (attestations) tags (default true). */
   legacy?: boolean;
 }
@@ -153,10 +157,16 @@ export async function verifyArtifact(target: GraphTarget, ref: string, options: 
   const predicateType = options.predicateType ?? COSIGN_SIGN_PREDICATE_TYPE;
   const failures: SignatureFailure[] = [];
   const candidates: Candidate[] = [];
+  const maxCandidates = options.maxSignatures ?? MAX_SIGNATURES;
   if (isReferrerLister(target)) {
     for await (const desc of target.referrers(subject, MediaType.sigstoreBundleV03)) {
       const annotated = desc.annotations?.[Annotation.sigstoreBundlePredicateType];
       if (annotated !== undefined && annotated !== predicateType) continue;
+      // Anyone who can push can attach referrers: bound the work one verification does.
+      if (candidates.length >= maxCandidates) {
+        failures.push({ source: desc.digest, code: 'too_many_signatures', message: `more than ${maxCandidates} signature referrers; the rest were not read` });
+        break;
+      }
       try {
         candidates.push({ source: desc.digest, bundleBytes: await bundleOfReferrer(target, desc) });
       } catch (err) {

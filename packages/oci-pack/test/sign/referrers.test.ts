@@ -194,3 +194,13 @@ async function readAll(store: GraphTarget, desc: { mediaType: string; digest: st
   for await (const c of await store.fetch(desc)) chunks.push(Buffer.from(c as Uint8Array));
   return Buffer.concat(chunks);
 }
+
+it('bounds the number of signature referrers it reads', async () => {
+  const store = new MemoryStore('mem');
+  await pushImage(store, 'many');
+  const { priv, pub } = keyPair();
+  for (let i = 0; i < 3; i++) await signArtifact(store, 'many', { keyPem: priv, tlogUpload: false, created: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) });
+  const verdict = await verifyArtifact(store, 'many', { policy: { key: pub }, maxSignatures: 2 });
+  expect(verdict.signatures).toHaveLength(2);
+  expect(verdict.failures).toEqual([expect.objectContaining({ code: 'too_many_signatures' })]);
+});
