@@ -142,7 +142,8 @@ function toBundle(payload: Buffer, a: Record<string, string>): Bundle {
       },
     });
   } catch (err) {
-    throw new SignatureError('bundle_invalid', `legacy signature cannot be read: ${(err as Error).message}`, { cause: err });
+    const fields = (err as { fields?: string[] }).fields;
+    throw new SignatureError('bundle_invalid', `legacy signature cannot be read: ${(err as Error).message}${fields ? ` (${fields.join(', ')})` : ''}`, { cause: err });
   }
 }
 
