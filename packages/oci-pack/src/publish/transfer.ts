@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from '../error.js';
+import { EpackError, UsageError } from '../error.js';
 import { openPack } from '../pack/read.js';
 import type { SignerOptions } from '../sign/sign.js';
 import { openTarget, resolveReference, TargetPool, type OpenTargetOptions } from '../store/open.js';
@@ -89,7 +89,18 @@ export async function pushPackFile(request: PushFileRequest): Promise<PushFileRe
     if (signer) {
       const { signArtifact } = await import('../sign/referrers.js');
       const subjectName = opened.registry !== undefined && opened.repository !== undefined ? `${opened.registry}/${opened.repository}` : opened.base;
-      const signed = await signArtifact(opened.target, result.digest, { ...signer, subjectName });
+      let signed: Awaited<ReturnType<typeof signArtifact>>;
+      try {
+        signed = await signArtifact(opened.target, result.digest, { ...signer, subjectName });
+      } catch (err) {
+        // The push itself succeeded: say so, keep the signing error's code and kind.
+        if (!(err instanceof EpackError)) throw err;
+        throw new EpackError(err.kind, err.code, `pushed ${opened.base}@${result.digest} (tags ${result.tags.join(', ')}), but signing failed: ${err.message}`, {
+          cause: err,
+          hint: err.hint ?? `fix the signing settings, then run: epack sign ${opened.base}@${result.digest}`,
+          ...(err.details ? { details: err.details } : {}),
+        });
+      }
       signature = {
         referrer: `${opened.base}@${signed.referrer.digest}`,
         predicateType: signed.predicateType,

@@ -45,6 +45,17 @@ describe('sign on push', () => {
   });
 });
 
+describe('a failed signature after a good push', () => {
+  it('says the push succeeded and keeps the signing error code', async () => {
+    const target = `oci:${path.join(dir, 'nokey')}:v1`;
+    const err = await pushPackFile({ target, packPath, env: {}, signer: { key: path.join(dir, 'missing.pem'), tlogUpload: false } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ message: expect.stringMatching(/^pushed oci:\S+nokey@sha256:[0-9a-f]{64} \(tags v1\), but signing failed: /) });
+    expect((err as { kind: string }).kind).not.toBe('internal');
+    const store = new OciLayoutStore(path.join(dir, 'nokey'));
+    expect((await store.resolve('v1')).digest).toMatch(/^sha256:/);
+  });
+});
+
 describe('argument order', () => {
   it('names the mistake when the pack comes first', async () => {
     await expect(pushPackFile({ target: packPath, packPath: 'oci:./store:v1', env: {} })).rejects.toMatchObject({ code: 'usage', hint: `epack push oci:./store:v1 ${packPath}` });
