@@ -45,9 +45,9 @@ export interface SignPackResult {
 
 /** Signs a pack in place: integrity first (never sign tampered content), then sign, then rewrite atomically. */
 export async function signPack(packPath: string, options: SignPackOptions): Promise<SignPackResult> {
-  const prepared = await prepareSigner(options);
   const integrity = await verifyPackIntegrity(packPath, options.limits ? { limits: options.limits } : {});
   const manifestDigest = integrity.manifestDigest;
+  const prepared = await prepareSigner(options);
   const bundleBytes = await signStatementWith(packStatement(manifestDigest), prepared, options);
   const identity = prepared.mode === 'key' ? `sha256:${keyFingerprint(publicKeyFrom(prepared.publicKeyPem ?? ''))}` : certificateIdentity(bundleBytes);
   const name = attestationName(options.name ?? createHash('sha256').update(identity).digest('hex'));

@@ -186,3 +186,17 @@ describe('strict parsing', () => {
     expect(() => verifyBundle(dupBundle, { key: pub })).toThrow(expect.objectContaining({ code: 'bundle_invalid' }));
   });
 });
+
+describe('key files', () => {
+  it('reads an encrypted PKCS#8 key with its passphrase, refuses a wrong one', async () => {
+    const p = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const encrypted = p.privateKey.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'right' }).toString();
+    const pub = p.publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    const bundle = await signStatement(statement, { keyPem: encrypted, keyPassphrase: 'right', tlogUpload: false });
+    expect(verifyBundle(bundle, { key: pub }).mode).toBe('key');
+    await expect(signStatement(statement, { keyPem: encrypted, keyPassphrase: 'wrong', tlogUpload: false })).rejects.toMatchObject({ code: 'key_invalid', kind: 'input' });
+    await expect(signStatement(statement, { key: '/nonexistent/key.pem', tlogUpload: false })).rejects.toMatchObject({ code: 'key_not_readable' });
+    const dsa = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    await expect(signStatement(statement, { keyPem: dsa, tlogUpload: false })).rejects.toMatchObject({ code: 'key_unsupported' });
+  });
+});
