@@ -34,7 +34,12 @@ import { resolveLimits } from './limits.js';
 import { ATTESTATIONS_PREFIX, MANIFEST_PATH, checkCompressionRatio, checkEntryAttributes, checkPackStructure, COMPRESSION_RATIO_GRACE_BYTES } from './entries.js';
 import type { PackLimits } from './types.js';
 
-const READ_CHUNK = 64 * 1024;
+/**
+ * Read and inflate in 512 KiB pieces: with zlib's default 16 KiB output
+ * chunks, per-chunk stream overhead (not inflating or hashing) dominated
+ * reading large artifacts (docs/performance.md).
+ */
+const READ_CHUNK = 512 * 1024;
 
 /** One file entry of the archive, after validation. */
 export interface ZipFileEntry {
@@ -115,7 +120,7 @@ export class SafeZip {
       raw.on('error', (err: Error) => guard.destroy(err));
       return raw.pipe(guard);
     }
-    const inflate = zlib.createInflateRaw();
+    const inflate = zlib.createInflateRaw({ chunkSize: READ_CHUNK });
     raw.on('error', (err: Error) => guard.destroy(err));
     inflate.on('error', (err) => guard.destroy(new PackError('invalid_zip_format', `${name}: corrupt deflate data (${err.message})`, { cause: err })));
     guard.on('close', () => {
