@@ -157,6 +157,16 @@ describe.concurrent('epack sign / verify on references', () => {
     expect((json(both)['signatures'] as unknown[]).length).toBe(2);
     const wrong = await runEpack(['verify', `${layout}:v1`, '--key', otherPub, '--trusted-root', rootFile, '--json']);
     expect(wrong.code).toBe(1);
+
+    // An attestation with its own predicate type, checked with --type.
+    const statementFile = path.join(dir, `statement-${n++}.json`);
+    await writeFile(statementFile, JSON.stringify({ predicateType: 'https://slsa.dev/provenance/v1', predicate: { buildDefinition: { buildType: 'x' } } }));
+    const attested = await runEpack(['sign', `${layout}:v1`, '--key', key, '--tlog-upload=false', '--attestation', statementFile, '--json']);
+    expect(attested.code, attested.stderr).toBe(0);
+    expect(json(attested)['predicateType']).toBe('https://slsa.dev/provenance/v1');
+    const provenance = await runEpack(['verify', `${layout}:v1`, '--key', pub, '--type', 'https://slsa.dev/provenance/v1', '--json']);
+    expect(provenance.code, provenance.stderr).toBe(0);
+    expect((json(provenance)['signatures'] as Array<{ predicateType: string }>).map((s) => s.predicateType)).toEqual(['https://slsa.dev/provenance/v1']);
   });
 
   describe.skipIf(!registryAvailable('olareg'))('registry (olareg)', () => {
