@@ -196,6 +196,8 @@ describe('key files', () => {
     expect(verifyBundle(bundle, { key: pub }).mode).toBe('key');
     await expect(signStatement(statement, { keyPem: encrypted, keyPassphrase: 'wrong', tlogUpload: false })).rejects.toMatchObject({ code: 'key_invalid', kind: 'input' });
     await expect(signStatement(statement, { key: '/nonexistent/key.pem', tlogUpload: false })).rejects.toMatchObject({ code: 'key_not_readable' });
+    const cosignKey = '-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\neyJrZGYiOnt9fQ==\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n';
+    await expect(signStatement(statement, { keyPem: cosignKey, tlogUpload: false })).rejects.toMatchObject({ code: 'key_unsupported' });
     const dsa = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     await expect(signStatement(statement, { keyPem: dsa, tlogUpload: false })).rejects.toMatchObject({ code: 'key_unsupported' });
   });

@@ -26,6 +26,12 @@ export class KeySigner implements Signer {
   private readonly hash: string | null;
 
   constructor(options: KeySignerOptions) {
+    const text = Buffer.from(options.privateKeyPem).toString('utf8');
+    if (/-----BEGIN ENCRYPTED (SIGSTORE|COSIGN) PRIVATE KEY-----/.test(text)) {
+      throw new SignUsageError('key_unsupported', "cosign's encrypted key format is not supported", {
+        hint: 'export it as PKCS#8 PEM (e.g. generate the key with openssl and `cosign import-key-pair` it for cosign), then pass that file',
+      });
+    }
     try {
       this.privateKey = createPrivateKey({
         key: Buffer.from(options.privateKeyPem),
