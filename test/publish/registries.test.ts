@@ -17,7 +17,7 @@ import { counting } from '../../packages/oci-pack/test/publish/counting.js';
 import { registryMatrix, startRegistry, stopAllRegistries, type RunningRegistry } from '../harness/registries.js';
 import { buildDemoPacks, type DemoPacks } from './fixtures.js';
 import { generateKeyPairSync } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { verifyArtifact } from '../../packages/oci-pack/src/sign/referrers.js';
 
 let packs: DemoPacks;
@@ -88,6 +88,16 @@ for (const { kind, auth } of matrix) describe(`${kind}/${auth}`, () => {
       // every blob mounted (201 on the POST with mount=), none uploaded with PUT
       expect([...log.matchAll(/"POST \/v2\/acme\/mount-dest\/blobs\/uploads\/\?[^"]*mount=sha256[^"]* HTTP\/1\.1" 201/g)]).toHaveLength(5);
       expect(log).not.toMatch(/"PUT \/v2\/acme\/mount-dest\/blobs\/uploads/);
+    }
+    // the same through a remote's mount_from
+    const project = path.join(packs.dir, `${kind}-mount-project`);
+    await mkdir(project, { recursive: true });
+    await writeFile(path.join(project, 'epack.yaml'), `remotes:\n  prod:\n    registry: ${reg.host}/acme/mount-remote\n    mount_from: acme/mount-source\n`);
+    const logBeforeRemote = reg.log().length;
+    await pushPackFile({ target: 'prod', tag: 'v1', packPath: packs.v1, cwd: project, targetOptions: options, env: {} });
+    await new Promise((r) => setTimeout(r, 200));
+    if (kind.startsWith('distribution')) {
+      expect([...reg.log().slice(logBeforeRemote).matchAll(/"POST \/v2\/acme\/mount-remote\/blobs\/uploads\/\?[^"]*mount=sha256[^"]* HTTP\/1\.1" 201/g)]).toHaveLength(5);
     }
     const pulled = path.join(packs.dir, `${kind}-mounted.epack`);
     await pullPackRef({ reference: `${reg.host}/acme/mount-dest:v1`, out: pulled, targetOptions: options });

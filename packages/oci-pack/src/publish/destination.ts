@@ -35,6 +35,8 @@ export interface Destination {
   labels: string[];
   annotations: Record<string, string>;
   sign?: SignSettings;
+  /** The remote's `mount_from`. */
+  mountFrom?: string;
   remote?: { name: string; environment?: string; file: string };
 }
 
@@ -61,6 +63,7 @@ export async function resolveDestination(request: DestinationRequest): Promise<D
       ...plan,
       annotations: { ...remote.annotations, ...(request.annotations ?? {}) },
       ...(remote.sign ? { sign: remote.sign } : {}),
+      ...(remote.mountFrom !== undefined ? { mountFrom: remote.mountFrom } : {}),
       remote: { name: remote.name, ...(remote.environment !== undefined ? { environment: remote.environment } : {}), file: config.file },
     };
   }

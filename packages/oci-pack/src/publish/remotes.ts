@@ -45,6 +45,8 @@ export interface RemoteSettings {
   labels?: string[];
   annotations?: Record<string, string>;
   sign?: SignSettings;
+  /** A repository of the same registry to mount existing blobs from (e.g. staging when pushing to prod). */
+  mountFrom?: string;
 }
 
 export interface RemotesConfig {
@@ -63,9 +65,10 @@ export interface ResolvedRemote {
   labels: string[];
   annotations: Record<string, string>;
   sign?: SignSettings;
+  mountFrom?: string;
 }
 
-const REMOTE_KEYS = ['registry', 'labels', 'annotations', 'sign'] as const;
+const REMOTE_KEYS = ['registry', 'labels', 'annotations', 'sign', 'mount_from'] as const;
 const SIGN_KEYS = ['key', 'keyless', 'tlog_upload', 'rekor_url', 'fulcio_url', 'tsa_url'] as const;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
@@ -158,6 +161,7 @@ export function resolveRemote(config: RemotesConfig, name: string, environment?:
     labels: [...(settings.labels ?? [])],
     annotations: { ...(settings.annotations ?? {}) },
     ...(settings.sign ? { sign: { ...settings.sign } } : {}),
+    ...(settings.mountFrom !== undefined ? { mountFrom: settings.mountFrom } : {}),
   };
 }
 
@@ -210,6 +214,13 @@ function parseRemote(value: unknown, file: string, where: string, dir: string): 
     out.annotations = annotations as Record<string, string>;
   }
   if (obj['sign'] !== undefined && obj['sign'] !== false) out.sign = parseSign(obj['sign'], file, `${where}.sign`, dir);
+  if (obj['mount_from'] !== undefined) {
+    const repo = obj['mount_from'];
+    if (typeof repo !== 'string' || !/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(repo)) {
+      throw invalid(file, `${where}.mount_from must be a repository path of the same registry (e.g. acme/evidence-staging)`);
+    }
+    out.mountFrom = repo;
+  }
   return out;
 }
 

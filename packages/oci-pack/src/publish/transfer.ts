@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { EpackError, UsageError } from '../error.js';
 import { openPack } from '../pack/read.js';
+import type { PackLimits } from '../pack/types.js';
 import type { SignerOptions } from '../sign/sign.js';
 import { openTarget, resolveReference, TargetPool, type OpenTargetOptions } from '../store/open.js';
 import { resolveDestination, resolveSource, type Destination } from './destination.js';
@@ -37,6 +38,8 @@ export interface PushFileRequest {
   sign?: boolean;
   /** Signer settings (key, identity, URLs); they win over the remote's. */
   signer?: SignerOptions;
+  /** Budgets for reading the pack file (default: the spec's; raise them to push larger packs). */
+  limits?: Partial<PackLimits>;
   signal?: AbortSignal;
   onProgress?: (progress: PushProgress) => void;
 }
@@ -67,7 +70,7 @@ export async function pushPackFile(request: PushFileRequest): Promise<PushFileRe
       hint: `epack push ${request.packPath} ${request.target}`,
     });
   }
-  const pack = await openPack(request.packPath);
+  const pack = await openPack(request.packPath, request.limits ? { limits: request.limits } : {});
   const pool = request.targetOptions?.pool ?? new TargetPool();
   try {
     const destination = await resolveDestination({
@@ -82,6 +85,7 @@ export async function pushPackFile(request: PushFileRequest): Promise<PushFileRe
       labels: destination.labels,
       annotations: destination.annotations,
       ...provenance,
+      ...(destination.mountFrom !== undefined ? { mountFrom: destination.mountFrom } : {}),
       ...pick(request, ['concurrency', 'mountFrom', 'signal', 'onProgress']),
     });
     const signer = signerFor(request, destination);
@@ -137,7 +141,7 @@ function signerFor(request: PushFileRequest, destination: Destination): SignerOp
   return { ...fromRemote, ...request.signer };
 }
 
-export interface PullRefRequest extends Pick<PullPackOptions, 'verify' | 'signal' | 'onProgress'> {
+export interface PullRefRequest extends Pick<PullPackOptions, 'verify' | 'signal' | 'onProgress' | 'limits'> {
   /** A reference, or `<remote>:<tag>` / `<remote>@<digest>` of epack.yaml. */
   reference: string;
   environment?: string;
@@ -164,7 +168,7 @@ export async function pullPackRef(request: PullRefRequest): Promise<PullRefResul
     const result = await pullPack(opened.target, descriptor, {
       out,
       displayName: `${opened.base}@${descriptor.digest}`,
-      ...pick(request, ['verify', 'signal', 'onProgress']),
+      ...pick(request, ['verify', 'signal', 'onProgress', 'limits']),
     });
     return { ...result, reference: `${opened.base}@${result.digest}`, ...(source.remote ? { remote: source.remote } : {}) };
   } finally {

@@ -67,10 +67,17 @@ describe('epack.yaml remotes', () => {
     ['remotes:\n  prod: {registry: r/x}\n  prod: {registry: r/y}\n', /epack\.yaml:3:3: Map keys must be unique/],
     ['environments:\n  staging:\n    remotes:\n      nope: {registry: r/y}\n', /not defined under remotes/],
     ['remotes: [a, b]\n', /remotes must be a mapping/],
+    ['remotes:\n  prod: {registry: r/x, mount_from: "Acme/Staging"}\n', /mount_from must be a repository path/],
     ['remotes:\n  "pr od": {registry: r/x}\n', /names are/],
     ['remotes: {\n', /epack\.yaml/],
   ])('rejects %j with a clear message', (text, message) => {
     expect(() => parseRemotesConfig(text, FILE)).toThrow(expect.objectContaining({ code: 'invalid_config', message: expect.stringMatching(message) }));
+  });
+
+  it('passes mount_from through, overridable per environment', () => {
+    const c = parseRemotesConfig('remotes:\n  prod: {registry: r/x, mount_from: acme/staging}\nenvironments:\n  dr:\n    remotes:\n      prod: {mount_from: acme/dr-seed}\n', FILE);
+    expect(resolveRemote(c, 'prod').mountFrom).toBe('acme/staging');
+    expect(resolveRemote(c, 'prod', 'dr').mountFrom).toBe('acme/dr-seed');
   });
 
   it('accepts `sign: true` as keyless and an empty file', () => {
