@@ -14,6 +14,7 @@ import { provenanceFromEnv } from './mapping.js';
 import { pullPack, type PullPackOptions, type PullPackResult } from './pull.js';
 import { pushPack, type PushPackResult, type PushProgress } from './push.js';
 import { openRemotePack, type RemotePack } from './remote-pack.js';
+import { isPackReference } from './source-ref.js';
 
 export interface PushFileRequest {
   /** A reference or a remote name of epack.yaml. */
@@ -68,6 +69,11 @@ export async function pushPackFile(request: PushFileRequest): Promise<PushFileRe
   if (existsSync(request.target) && !existsSync(request.packPath)) {
     throw new UsageError('usage', `"${request.target}" is a file and "${request.packPath}" is not: the target comes first`, {
       hint: `epack push ${request.packPath} ${request.target}`,
+    });
+  }
+  if (isPackReference(request.packPath)) {
+    throw new UsageError('usage', `"${request.packPath}" is a reference, not a pack file`, {
+      hint: `to copy a pushed pack between stores, run: epack copy -r ${request.packPath} ${request.target}`,
     });
   }
   const pack = await openPack(request.packPath, request.limits ? { limits: request.limits } : {});

@@ -57,6 +57,10 @@ describe('a failed signature after a good push', () => {
 });
 
 describe('argument order', () => {
+  it('points to copy when the pack is a reference', async () => {
+    await expect(pushPackFile({ target: 'oci:./b:v1', packPath: 'oci:./a:v1', env: {} })).rejects.toMatchObject({ code: 'usage', hint: 'to copy a pushed pack between stores, run: epack copy -r oci:./a:v1 oci:./b:v1' });
+  });
+
   it('names the mistake when the pack comes first', async () => {
     await expect(pushPackFile({ target: packPath, packPath: 'oci:./store:v1', env: {} })).rejects.toMatchObject({ code: 'usage', hint: `epack push oci:./store:v1 ${packPath}` });
   });
