@@ -58,7 +58,8 @@ export async function resolveDestination(request: DestinationRequest): Promise<D
     const config = await loadRemotesConfig(file);
     const remote = resolveRemote(config, request.target, request.environment);
     const ref = parseTarget(remote.registry, `remotes.${remote.name}.registry`);
-    const plan = planTags(ref, request, [...cliLabels, ...remote.labels]);
+    // --tag wins over a tag written in the remote's registry.
+    const plan = planTags(ref, request, [...cliLabels, ...remote.labels], request.tag ?? ref.tag);
     return {
       ...plan,
       annotations: { ...remote.annotations, ...(request.annotations ?? {}) },
@@ -73,7 +74,10 @@ export async function resolveDestination(request: DestinationRequest): Promise<D
     });
   }
   const ref = parseTarget(request.target, 'the target');
-  return { ...planTags(ref, request, cliLabels), annotations: { ...(request.annotations ?? {}) } };
+  if (ref.tag !== undefined && request.tag !== undefined && ref.tag !== request.tag) {
+    throw new UsageError('usage', `the target names tag "${ref.tag}" and --tag says "${request.tag}"`, { hint: 'give the tag once; use --label for more tags' });
+  }
+  return { ...planTags(ref, request, cliLabels, ref.tag ?? request.tag), annotations: { ...(request.annotations ?? {}) } };
 }
 
 function parseTarget(value: string, what: string): Reference {
@@ -86,8 +90,8 @@ function parseTarget(value: string, what: string): Reference {
   return ref;
 }
 
-function planTags(ref: Reference, request: DestinationRequest, labels: string[]): Pick<Destination, 'repository' | 'reference' | 'tags' | 'labels'> {
-  const mainTag = ref.tag ?? request.tag ?? tagFromGeneratedAt(request.generatedAt);
+function planTags(ref: Reference, request: DestinationRequest, labels: string[], tag: string | undefined): Pick<Destination, 'repository' | 'reference' | 'tags' | 'labels'> {
+  const mainTag = tag ?? tagFromGeneratedAt(request.generatedAt);
   const repository = formatReference({ ...ref, tag: undefined, digest: undefined });
   const uniqueLabels = [...new Set(labels)].filter((l) => l !== mainTag);
   return { repository, reference: `${repository}:${mainTag}`, tags: [mainTag, ...uniqueLabels], labels: uniqueLabels };

@@ -123,6 +123,8 @@ describe('push destination', () => {
     expect((await resolveDestination({ target: 'oci:./store', generatedAt })).reference).toBe('oci:./store:2026-11-01T12-00-00Z');
     await expect(resolveDestination({ target: 'oci:./store@sha256:' + '0'.repeat(64), generatedAt })).rejects.toMatchObject({ code: 'invalid_reference' });
     await expect(resolveDestination({ target: 'oci:./store', generatedAt, environment: 'staging' })).rejects.toMatchObject({ code: 'usage' });
+    await expect(resolveDestination({ target: 'oci:./store:a', generatedAt, tag: 'b' })).rejects.toMatchObject({ code: 'usage' });
+    expect((await resolveDestination({ target: 'oci:./store:a', generatedAt, tag: 'a' })).tags).toEqual(['a']);
   });
 
   it('resolves a remote of epack.yaml with --env, merging labels and annotations', async () => {
@@ -140,6 +142,9 @@ describe('push destination', () => {
     });
     const prod = await resolveDestination({ target: 'prod', generatedAt, configFile: path.join(dir, 'epack.yaml') });
     expect(prod.tags).toEqual(['2026-11-01T12-00-00Z', 'soc2', 'latest']);
+    await writeFile(path.join(dir, 'tagged.yaml'), 'remotes:\n  t: {registry: "localhost:5000/x:nightly"}\n');
+    expect((await resolveDestination({ target: 't', generatedAt, configFile: path.join(dir, 'tagged.yaml') })).tags).toEqual(['nightly']);
+    expect((await resolveDestination({ target: 't', generatedAt, configFile: path.join(dir, 'tagged.yaml'), tag: 'v1' })).tags).toEqual(['v1']);
   });
 
   it('reports a missing remote with the known ones, or the missing epack.yaml', async () => {
