@@ -5,7 +5,7 @@ import type { Output } from './output.js';
 /** Prints one line for any failure and returns the exit code. */
 export function reportError(err: unknown, out: Output): number {
   if (err instanceof EpackError) {
-    const hint = err.hint ? ` (${err.hint})` : '';
+    const hint = err.hint ? ` (${err.hint})` : LIMIT_FLAGS[err.code] ? ` (raise the limit with ${LIMIT_FLAGS[err.code]})` : '';
     if (out.json) {
       out.errorLine(JSON.stringify({ error: { code: err.code, kind: err.kind, message: err.message, hint: err.hint, details: err.details } }));
     } else {
@@ -23,6 +23,14 @@ export function reportError(err: unknown, out: Output): number {
   if (out.debugEnabled && err instanceof Error && err.stack) out.debug(err.stack);
   return ExitCode.internal;
 }
+
+/** Budgets a user may raise on the command line (pack-limit-flags.ts). */
+const LIMIT_FLAGS: Record<string, string> = {
+  artifact_too_large: '--max-artifact-size',
+  pack_too_large: '--max-pack-size',
+  too_many_artifacts: '--max-artifact-count',
+  too_many_entries: '--max-entry-count',
+};
 
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ');

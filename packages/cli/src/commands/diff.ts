@@ -1,7 +1,8 @@
 import { defineCommand } from '../command.js';
+import { limitsOption, withPackLimitFlags, type PackLimitFlags } from '../pack-limit-flags.js';
 import { humanSize, sourceLabel } from '../pack-output.js';
 
-interface Args {
+interface Args extends PackLimitFlags {
   a: string;
   b: string;
   exitCode: boolean;
@@ -11,7 +12,7 @@ export default defineCommand<Args>({
   command: 'diff <a> <b>',
   describe: 'Compare two packs: added, removed and changed artifacts, sources and stream',
   builder: (y) =>
-    y
+    withPackLimitFlags(y)
       .positional('a', { type: 'string', describe: 'the old pack', demandOption: true })
       .positional('b', { type: 'string', describe: 'the new pack', demandOption: true })
       .option('exit-code', { type: 'boolean', default: false, describe: 'exit 1 when the packs differ (like git diff --exit-code)' })
@@ -19,9 +20,9 @@ export default defineCommand<Args>({
       .example('epack diff old.epack new.epack --exit-code --quiet', 'only the exit status: 0 same, 1 different'),
   run: async (args, { out }) => {
     const { openPackSource, diffPacks } = await import('@epack/oci-pack/pack');
-    const a = await openPackSource(args.a);
+    const a = await openPackSource(args.a, limitsOption(args));
     try {
-      const b = await openPackSource(args.b);
+      const b = await openPackSource(args.b, limitsOption(args));
       try {
         const d = diffPacks(a, b);
         out.result(d);

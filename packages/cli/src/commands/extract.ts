@@ -1,7 +1,8 @@
 import { defineCommand } from '../command.js';
+import { limitsOption, withPackLimitFlags, type PackLimitFlags } from '../pack-limit-flags.js';
 import { humanSize } from '../pack-output.js';
 
-interface Args {
+interface Args extends PackLimitFlags {
   pack: string;
   paths: string[];
   all: boolean;
@@ -13,7 +14,7 @@ export default defineCommand<Args>({
   command: 'extract <pack> [paths..]',
   describe: 'Extract artifacts (verified against their digests) to a directory',
   builder: (y) =>
-    y
+    withPackLimitFlags(y)
       .positional('pack', { type: 'string', describe: 'a pack file', demandOption: true })
       .positional('paths', { type: 'string', array: true, default: [], describe: 'artifact paths (with or without artifacts/)' })
       .option('all', { type: 'boolean', default: false, describe: 'extract every artifact' })
@@ -23,7 +24,7 @@ export default defineCommand<Args>({
       .example('epack extract evidence.epack scans/trivy.sarif', 'one artifact'),
   run: async (args, { out }) => {
     const { openPackSource, extractPack } = await import('@epack/oci-pack/pack');
-    const pack = await openPackSource(args.pack);
+    const pack = await openPackSource(args.pack, limitsOption(args));
     try {
       const files = await extractPack(pack, { paths: args.paths, all: args.all, outDir: args.output, force: args.force });
       out.result({ outDir: args.output, files });

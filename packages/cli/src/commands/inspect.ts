@@ -1,7 +1,8 @@
 import { defineCommand } from '../command.js';
+import { limitsOption, withPackLimitFlags, type PackLimitFlags } from '../pack-limit-flags.js';
 import { humanSize, sourceLabel, table } from '../pack-output.js';
 
-interface Args {
+interface Args extends PackLimitFlags {
   pack: string;
   raw: boolean;
 }
@@ -10,14 +11,14 @@ export default defineCommand<Args>({
   command: 'inspect <pack>',
   describe: 'Show a pack: stream, digests, sources, artifacts and attestations',
   builder: (y) =>
-    y
+    withPackLimitFlags(y)
       .positional('pack', { type: 'string', describe: 'a pack file', demandOption: true })
       .option('raw', { type: 'boolean', default: false, describe: 'print manifest.json exactly as stored' })
       .example('epack inspect evidence.epack', 'summary for humans')
       .example('epack inspect evidence.epack --json', 'stable JSON (docs/cli.md)'),
   run: async (args, { out }) => {
     const { openPackSource } = await import('@epack/oci-pack/pack');
-    const pack = await openPackSource(args.pack);
+    const pack = await openPackSource(args.pack, limitsOption(args));
     try {
       if (args.raw) {
         out.raw(pack.manifestBytes);

@@ -1,7 +1,8 @@
 import { defineCommand } from '../command.js';
+import { limitsOption, withPackLimitFlags, type PackLimitFlags } from '../pack-limit-flags.js';
 import { humanSize } from '../pack-output.js';
 
-interface Args {
+interface Args extends PackLimitFlags {
   out: string;
   packs: string[];
   stream: string;
@@ -14,7 +15,7 @@ export default defineCommand<Args>({
   command: 'merge <out> <packs..>',
   describe: 'Merge packs into one, recording their provenance and attestations',
   builder: (y) =>
-    y
+    withPackLimitFlags(y)
       .positional('out', { type: 'string', describe: 'the merged pack to write', demandOption: true })
       .positional('packs', { type: 'string', array: true, describe: 'source packs', demandOption: true })
       .option('stream', { alias: 's', type: 'string', demandOption: true, describe: 'stream of the merged pack' })
@@ -25,6 +26,7 @@ export default defineCommand<Args>({
   run: async (args, { out }) => {
     const { mergePacks } = await import('@epack/oci-pack/pack');
     const result = await mergePacks(args.out, args.packs, {
+      ...limitsOption(args),
       stream: args.stream,
       includeAttestations: args.attestations,
       force: args.force,

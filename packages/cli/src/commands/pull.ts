@@ -1,4 +1,5 @@
 import { defineCommand } from '../command.js';
+import { limitsOption, withPackLimitFlags, type PackLimitFlags } from '../pack-limit-flags.js';
 import { ExitCode } from '../exit-codes.js';
 import { targetOptions, withRegistryFlags, type RegistryFlags } from '../registry-flags.js';
 import { withPolicyFlags, type PolicyFlags } from '../signing.js';
@@ -7,7 +8,7 @@ import { hasPolicyFlags, policyFromFlags, printSignatures, signatureJson, trustF
 import type { PullVerifyContext } from '@epack/oci-pack/publish';
 import type { SignaturesVerdict } from '@epack/oci-pack/sign';
 
-interface Args extends RegistryFlags, PolicyFlags {
+interface Args extends RegistryFlags, PolicyFlags, PackLimitFlags {
   ref: string;
   output?: string;
   env?: string;
@@ -25,7 +26,7 @@ export default defineCommand<Args>({
   describe: 'Pull a pack artifact into a pack file (every byte checked; atomic)',
   builder: (y) =>
     withPolicyFlags(withRegistryFlags(
-      y
+      withPackLimitFlags(y)
         .positional('ref', { type: 'string', describe: 'registry reference, oci:<dir>[:<tag>|@<digest>], or <remote>:<tag> of epack.yaml' })
         .option('output', { alias: 'o', type: 'string', describe: 'The pack file to write (default: <repository>-<tag>.epack)' })
         .option('env', { type: 'string', describe: 'Environment of epack.yaml whose overrides apply to the remote' })
@@ -66,6 +67,7 @@ export default defineCommand<Args>({
         ...(args.env !== undefined ? { environment: args.env } : {}),
         ...(args.config !== undefined ? { configFile: args.config } : {}),
         targetOptions: targetOptions(args, out),
+        ...limitsOption(args),
         ...(args.verify ? { verify } : {}),
         onProgress: (p) => progress.update(p),
       });
@@ -124,10 +126,10 @@ async function verifyPulled(tmp: string, context: PullVerifyContext, args: Args)
   const sign = await import('@epack/oci-pack/sign');
   const { openPack } = await import('@epack/oci-pack/pack');
   const policy = await policyFromFlags(args);
-  const pack = await openPack(tmp);
+  const pack = await openPack(tmp, limitsOption(args));
   const embedded = pack.attestations.length;
   await pack.close();
-  if (embedded > 0) return { source: 'pack', verdict: await sign.verifyPack(tmp, { ...trustFlags(args), policy }) };
+  if (embedded > 0) return { source: 'pack', verdict: await sign.verifyPack(tmp, { ...trustFlags(args), ...limitsOption(args), policy }) };
   const { isReferrerLister } = await import('@epack/oci-pack/store');
   const { VerificationError } = await import('@epack/oci-pack/error');
   if (!isReferrerLister(context.store)) {

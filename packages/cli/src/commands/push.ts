@@ -1,11 +1,12 @@
 import { UsageError } from '@epack/oci-pack/error';
 import { defineCommand } from '../command.js';
+import { limitsOption, withPackLimitFlags, type PackLimitFlags } from '../pack-limit-flags.js';
 import { ExitCode } from '../exit-codes.js';
 import { targetOptions, withRegistryFlags, type RegistryFlags } from '../registry-flags.js';
 import { isInteractive, openInBrowser } from '../signing.js';
 import { transferProgress } from '../transfer-progress.js';
 
-interface Args extends RegistryFlags {
+interface Args extends RegistryFlags, PackLimitFlags {
   target: string;
   pack: string;
   label?: string[];
@@ -32,7 +33,7 @@ export default defineCommand<Args>({
   describe: 'Push a pack to a registry or OCI layout as an OCI artifact',
   builder: (y) =>
     withRegistryFlags(
-      y
+      withPackLimitFlags(y)
         .positional('target', { type: 'string', describe: 'registry reference, oci:<dir>[:<tag>], or a remote name from epack.yaml' })
         .positional('pack', { type: 'string', describe: 'the pack file' })
         .option('label', { alias: 'l', type: 'string', array: true, describe: 'Extra tag for this push (repeatable)' })
@@ -94,6 +95,7 @@ export default defineCommand<Args>({
         },
         concurrency: args.concurrency,
         targetOptions: targetOptions(args, out),
+        ...limitsOption(args),
         onProgress: (p) => progress.update(p),
       });
       progress.stop();

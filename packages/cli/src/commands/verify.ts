@@ -1,12 +1,13 @@
 import { VerificationError } from '@epack/oci-pack/error';
 import { defineCommand } from '../command.js';
 import { humanSize } from '../pack-output.js';
+import { limitsOption, withPackLimitFlags, type PackLimitFlags } from '../pack-limit-flags.js';
 import type { Output } from '../output.js';
 import { targetOptions, withRegistryFlags, type RegistryFlags } from '../registry-flags.js';
 import { isPackArgument, withPolicyFlags, type PolicyFlags } from '../signing.js';
 import { hasPolicyFlags, policyFromFlags, printSignatures, signatureJson, trustFlags } from '../verify-signatures.js';
 
-interface Args extends PolicyFlags, RegistryFlags {
+interface Args extends PolicyFlags, RegistryFlags, PackLimitFlags {
   target: string;
   integrityOnly: boolean;
   type?: string;
@@ -25,7 +26,7 @@ export default defineCommand<Args>({
   builder: (y) =>
     withRegistryFlags(
       withPolicyFlags(
-        y
+        withPackLimitFlags(y)
           .positional('target', { type: 'string', describe: 'a pack file, or a registry reference / oci:<dir>:<tag>', demandOption: true })
           .option('integrity-only', { type: 'boolean', default: false, describe: 'Packs: check integrity only; do not evaluate attestations' })
           .option('type', { type: 'string', describe: 'References: the predicate type to verify (default https://sigstore.dev/cosign/sign/v1)' }),
@@ -52,7 +53,7 @@ type Out = Output;
 async function verifyPackCommand(args: Args, out: Out): Promise<void> {
   const { verifyPackIntegrity } = await import('@epack/oci-pack/pack');
   if (args.integrityOnly || !hasPolicyFlags(args)) {
-    const summary = await verifyPackIntegrity(args.target);
+    const summary = await verifyPackIntegrity(args.target, limitsOption(args));
     if (!args.integrityOnly && summary.attestations.length > 0) {
       throw new VerificationError('policy_required', `${args.target} has ${summary.attestations.length} attestation(s) and no signature policy was given`, {
         hint: 'pass --integrity-only to check digests only, or a signer policy (--issuer/--subject, --key) to verify the signatures',
@@ -66,7 +67,7 @@ async function verifyPackCommand(args: Args, out: Out): Promise<void> {
     return;
   }
   const { verifyPack } = await import('@epack/oci-pack/sign');
-  const result = await verifyPack(args.target, { ...trustFlags(args), policy: await policyFromFlags(args) });
+  const result = await verifyPack(args.target, { ...trustFlags(args), ...limitsOption(args), policy: await policyFromFlags(args) });
   const summary = result.integrity;
   out.result({
     ok: true,
