@@ -120,7 +120,8 @@ export class SafeZip {
       raw.on('error', (err: Error) => guard.destroy(err));
       return raw.pipe(guard);
     }
-    const inflate = zlib.createInflateRaw({ chunkSize: READ_CHUNK });
+    // output buffers no larger than the entry: small entries must not allocate READ_CHUNK each
+    const inflate = zlib.createInflateRaw({ chunkSize: Math.max(1024, Math.min(READ_CHUNK, entry.uncompressedSize)) });
     raw.on('error', (err: Error) => guard.destroy(err));
     inflate.on('error', (err) => guard.destroy(new PackError('invalid_zip_format', `${name}: corrupt deflate data (${err.message})`, { cause: err })));
     guard.on('close', () => {
