@@ -38,7 +38,7 @@ export default defineCommand<Args>({
         .positional('pack', { type: 'string', describe: 'the pack file' })
         .option('label', { alias: 'l', type: 'string', array: true, describe: 'Extra tag for this push (repeatable)' })
         .option('annotation', { alias: 'a', type: 'string', array: true, describe: 'Manifest annotation key=value (repeatable)' })
-        .option('tag', { alias: 't', type: 'string', describe: 'Tag when the target has none (default: generated_at as 2026-11-01T12-00-00Z)' })
+        .option('tag', { alias: 't', type: 'string', describe: "The tag (wins over a remote's; default: generated_at as 2026-11-01T12-00-00Z)" })
         .option('env', { type: 'string', describe: 'Environment of epack.yaml whose overrides apply to the remote' })
         .option('config', { type: 'string', describe: 'The remotes file (default: ./epack.yaml)' })
         .option('concurrency', { type: 'number', default: 4, describe: 'Blob uploads in flight' })
