@@ -20,7 +20,7 @@
  */
 import { parseArgs } from 'node:util';
 import { mkdirSync, rmSync } from 'node:fs';
-import path from 'node:path';
+import * as path from 'node:path';
 import { measure, series, type CommandSpec, type Series } from './lib/measure.js';
 import { copyWithOneChange, randomFolder } from './lib/data.js';
 import { formatTable, logRow, writeResults, type Row } from './lib/report.js';
@@ -46,6 +46,7 @@ const { values: opts } = parseArgs({
 });
 
 const RUNS = Number(opts.runs);
+const OUT = path.resolve(opts.out ?? 'bench/results/latest.json');
 const WORK = path.resolve(opts.work);
 const workloads = new Set(opts.workloads.split(',').map((w) => w.trim().toLowerCase()));
 const NODE = process.execPath;
@@ -240,8 +241,8 @@ async function main(): Promise<void> {
     for (const r of started) await r.stop();
   }
   console.log(formatTable(rows));
-  writeResults(opts.out, { runs: RUNS, options: { ...opts }, rows });
-  process.stderr.write(`results written to ${opts.out}\n`);
+  writeResults(OUT, { runs: RUNS, options: { ...opts }, rows });
+  process.stderr.write(`results written to ${OUT}\n`);
 }
 
 await main();

@@ -2,7 +2,7 @@
 import { randomFillSync } from 'node:crypto';
 import { cpSync, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
-import path from 'node:path';
+import * as path from 'node:path';
 
 const CHUNK = 4 * 1024 * 1024;
 

@@ -1,7 +1,7 @@
 /** Benchmark results: rows, the printed Markdown table and the JSON file. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
-import path from 'node:path';
+import * as path from 'node:path';
 
 export interface Row {
   /** e.g. `W1 push`, `W4 verify`, `MEM pull 4 GiB`. */
