@@ -124,7 +124,8 @@ describe.concurrent('epack sign / verify on packs', () => {
     const signed = await runEpack(['sign', file, '--key', key, '--tlog-upload=false', '--json']);
     expect(signed.code, signed.stderr).toBe(0);
     expect(json(signed)).toMatchObject({ mode: 'key', attestation: expect.stringMatching(/^attestations\//) });
-    expect((await runEpack(['verify', file, '--key', pub, '--offline'])).code).toBe(0);
+    // Flags before the positional: repeatable flags are not greedy.
+    expect((await runEpack(['verify', '--key', pub, '--offline', '--trusted-root', rootFile, file])).code).toBe(0);
     const wrong = await runEpack(['verify', file, '--key', otherPub, '--offline', '--json']);
     expect(wrong.code).toBe(1);
     expect(errorCode(wrong)).toBe('signature_invalid');

@@ -47,15 +47,22 @@ export function openInBrowser(url: string, out: Output): void {
   }
 }
 
+/** Repeatable flags arrive as a string once and as an array when repeated. */
+export type Repeatable = string | string[];
+
+export function list(value: Repeatable | undefined): string[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
 export interface PolicyFlags {
   key?: string;
-  issuer?: string[];
-  issuerRegexp?: string[];
-  subject?: string[];
-  subjectRegexp?: string[];
-  claim?: string[];
+  issuer?: Repeatable;
+  issuerRegexp?: Repeatable;
+  subject?: Repeatable;
+  subjectRegexp?: Repeatable;
+  claim?: Repeatable;
   threshold?: number;
-  trustedRoot?: string;
+  trustedRoot?: Repeatable;
   offline?: boolean;
   requireTlog?: boolean;
 }
@@ -63,13 +70,13 @@ export interface PolicyFlags {
 export function withPolicyFlags(y: Argv): Argv {
   return y
     .option('key', { type: 'string', describe: 'Trusted public key (PEM): signatures made with it meet the policy' })
-    .option('issuer', { type: 'string', array: true, describe: 'OIDC issuer, exact (repeatable; pairs with --subject)' })
-    .option('issuer-regexp', { type: 'string', array: true, describe: 'OIDC issuer, regexp matched against the whole issuer' })
-    .option('subject', { alias: 'identity', type: 'string', array: true, describe: 'Certificate identity (email, workflow URI), exact (repeatable)' })
-    .option('subject-regexp', { alias: 'identity-regexp', type: 'string', array: true, describe: 'Certificate identity, regexp matched against the whole identity' })
-    .option('claim', { type: 'string', array: true, describe: 'Certificate claim every identity must carry, name=value (e.g. sourceRepositoryURI=https://github.com/acme/app; repeatable)' })
+    .option('issuer', { type: 'string', describe: 'OIDC issuer, exact (repeatable; pairs with --subject)' })
+    .option('issuer-regexp', { type: 'string', describe: 'OIDC issuer, regexp matched against the whole issuer' })
+    .option('subject', { alias: 'identity', type: 'string', describe: 'Certificate identity (email, workflow URI), exact (repeatable)' })
+    .option('subject-regexp', { alias: 'identity-regexp', type: 'string', describe: 'Certificate identity, regexp matched against the whole identity' })
+    .option('claim', { type: 'string', describe: 'Certificate claim every identity must carry, name=value (e.g. sourceRepositoryURI=https://github.com/acme/app; repeatable)' })
     .option('threshold', { type: 'number', describe: 'How many of the identities must each have signed (default 1: any of them)' })
-    .option('trusted-root', { type: 'string', describe: 'Pinned Sigstore trusted_root.json (no TUF fetch)' })
+    .option('trusted-root', { type: 'string', describe: 'Pinned Sigstore trusted_root.json (no TUF fetch); repeat to trust several' })
     .option('offline', { type: 'boolean', describe: 'Never use the network for trust material (needs --trusted-root for keyless)' })
     .option('require-tlog', { type: 'boolean', describe: 'Require a verified transparency log entry, also for key signatures' })
     .group(['key', 'issuer', 'issuer-regexp', 'subject', 'subject-regexp', 'claim', 'threshold', 'trusted-root', 'offline', 'require-tlog'], 'Signature policy:');

@@ -5,23 +5,23 @@
  */
 import type { SourcedSignature, VerifyPolicy } from '@epack/oci-pack/sign';
 import type { Output } from './output.js';
-import type { PolicyFlags } from './signing.js';
+import { list, type PolicyFlags } from './signing.js';
 
 export async function policyFromFlags(flags: PolicyFlags): Promise<VerifyPolicy> {
   const { pairIdentityFlags } = await import('@epack/oci-pack/sign');
   const policy: VerifyPolicy = {
     identities: pairIdentityFlags({
-      ...(flags.subject ? { subject: flags.subject } : {}),
-      ...(flags.subjectRegexp ? { subjectRegExp: flags.subjectRegexp } : {}),
-      ...(flags.issuer ? { issuer: flags.issuer } : {}),
-      ...(flags.issuerRegexp ? { issuerRegExp: flags.issuerRegexp } : {}),
+      subject: list(flags.subject),
+      subjectRegExp: list(flags.subjectRegexp),
+      issuer: list(flags.issuer),
+      issuerRegExp: list(flags.issuerRegexp),
     }),
   };
-  if (flags.claim?.length) {
+  if (list(flags.claim).length > 0) {
     const { CLAIM_NAMES } = await import('@epack/oci-pack/sign');
     const { UsageError } = await import('@epack/oci-pack/error');
     const claims: Record<string, string> = {};
-    for (const pair of flags.claim) {
+    for (const pair of list(flags.claim)) {
       const eq = pair.indexOf('=');
       const name = eq > 0 ? pair.slice(0, eq) : '';
       if (!CLAIM_NAMES.includes(name)) {
@@ -47,12 +47,13 @@ export async function policyFromFlags(flags: PolicyFlags): Promise<VerifyPolicy>
 }
 
 export function hasPolicyFlags(flags: PolicyFlags): boolean {
-  return Boolean(flags.key || flags.issuer?.length || flags.issuerRegexp?.length || flags.subject?.length || flags.subjectRegexp?.length);
+  return Boolean(flags.key) || [flags.issuer, flags.issuerRegexp, flags.subject, flags.subjectRegexp].some((f) => list(f).length > 0);
 }
 
-export function trustFlags(flags: PolicyFlags): { trustedRoot?: string; offline?: boolean } {
+export function trustFlags(flags: PolicyFlags): { trustedRoot?: string[]; offline?: boolean } {
+  const roots = list(flags.trustedRoot);
   return {
-    ...(flags.trustedRoot !== undefined ? { trustedRoot: flags.trustedRoot } : {}),
+    ...(roots.length > 0 ? { trustedRoot: roots } : {}),
     ...(flags.offline ? { offline: true } : {}),
   };
 }

@@ -184,6 +184,23 @@ describe('signPack / verifyPack', () => {
     expect(verdict.policy.met).toHaveLength(2);
   });
 
+  it('several trusted roots are merged: a vendor on one Sigstore, an auditor on another', async () => {
+    const other = await startMockSigstore();
+    try {
+      const otherRoot = parseTrustedRoot(JSON.stringify(other.trustedRoot));
+      const file = await makePack(next());
+      await signPack(file, keyless(sigstore.githubToken()));
+      await signPack(file, { identity: { identityToken: other.emailToken('auditor@example.com') }, fulcioURL: other.fulcioURL, tlogUpload: false, tsaURL: other.tsaURL });
+      const policy = { identities: [...github.identities, { subject: 'auditor@example.com', issuer: EMAIL_ISSUER }], threshold: 2 };
+      // With one root the auditor's attestation (other TSA, other CA) does not verify.
+      await expect(verifyPack(file, { trustedRoot: root, policy })).rejects.toMatchObject({ kind: 'verification' });
+      const verdict = await verifyPack(file, { trustedRoot: [root, otherRoot], policy });
+      expect(verdict.policy.met).toHaveLength(2);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('a foreign CA fails even with a matching identity', async () => {
     const other = await startMockSigstore();
     try {

@@ -9,6 +9,6 @@ export {
   publicKeyFrom,
 } from './policy.js';
 export type { CompiledRule, IdentityRule, PolicyResult, SignatureIdentity, VerifyPolicy } from './policy.js';
-export { emptyTrustedRoot, loadTrustedRootFile, parseTrustedRoot, resolveTrustedRoot } from './trusted-root.js';
+export { emptyTrustedRoot, loadTrustedRootFile, mergeTrustedRoots, parseTrustedRoot, resolveTrustedRoot } from './trusted-root.js';
 export type { TrustRootOptions, TrustedRoot } from './trusted-root.js';
 export { CLAIM_NAMES, certificateClaims } from './claims.js';

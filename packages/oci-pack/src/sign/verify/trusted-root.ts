@@ -12,9 +12,14 @@ import { SignUsageError, SigstoreServiceError } from '../errors.js';
 
 export type { TrustedRoot };
 
+type TrustedRootInput = string | Uint8Array | TrustedRoot;
+
 export interface TrustRootOptions {
-  /** Path of a trusted_root.json, its JSON text/bytes, or a parsed root. */
-  trustedRoot?: string | Uint8Array | TrustedRoot;
+  /**
+   * Path of a trusted_root.json, its JSON text/bytes, or a parsed root; several
+   * are merged (e.g. the public-good root and a private Sigstore's).
+   */
+  trustedRoot?: TrustedRootInput | readonly TrustedRootInput[];
   /** Never touch the network: a pinned root is required. */
   offline?: boolean;
   /** TUF cache folder (default ~/.cache/epack/tuf). */
@@ -53,9 +58,8 @@ export async function loadTrustedRootFile(file: string): Promise<TrustedRoot> {
 export async function resolveTrustedRoot(options: TrustRootOptions, optional = false): Promise<TrustedRoot | undefined> {
   const given = options.trustedRoot;
   if (given !== undefined) {
-    if (typeof given === 'string') return given.trimStart().startsWith('{') ? parseTrustedRoot(given) : loadTrustedRootFile(given);
-    if (given instanceof Uint8Array) return parseTrustedRoot(given);
-    return given;
+    const list = Array.isArray(given) ? (given as readonly TrustedRootInput[]) : [given as TrustedRootInput];
+    if (list.length > 0) return mergeTrustedRoots(await Promise.all(list.map(loadOne)));
   }
   if (optional) return undefined;
   if (options.offline) {
@@ -82,4 +86,23 @@ export function emptyTrustedRoot(): TrustedRoot {
     ctlogs: [],
     timestampAuthorities: [],
   });
+}
+
+async function loadOne(given: TrustedRootInput): Promise<TrustedRoot> {
+  if (typeof given === 'string') return given.trimStart().startsWith('{') ? parseTrustedRoot(given) : loadTrustedRootFile(given);
+  if (given instanceof Uint8Array) return parseTrustedRoot(given);
+  return given;
+}
+
+/** One root trusting every authority of the given roots. */
+export function mergeTrustedRoots(roots: readonly TrustedRoot[]): TrustedRoot {
+  if (roots.length === 1) return roots[0]!;
+  const first = roots[0] ?? emptyTrustedRoot();
+  return {
+    ...first,
+    tlogs: roots.flatMap((r) => r.tlogs),
+    certificateAuthorities: roots.flatMap((r) => r.certificateAuthorities),
+    ctlogs: roots.flatMap((r) => r.ctlogs),
+    timestampAuthorities: roots.flatMap((r) => r.timestampAuthorities),
+  };
 }
