@@ -24,7 +24,7 @@ function withManifestText(text: string): CraftEntry[] {
 }
 
 /** Manifest text with one artifact listed under `listed`, for entries the manifest names too. */
-function listing(listed: string, data = 'x'): Buffer {
+function listing(listed: string, data: string | Buffer = 'x'): Buffer {
   return manifestFor({ ...good, [listed]: data });
 }
 
