@@ -26,6 +26,7 @@ interface Args extends RegistryFlags, PackLimitFlags {
   rekorUrl?: string;
   fulcioUrl?: string;
   tsaUrl?: string;
+  dryRun: boolean;
 }
 
 export default defineCommand<Args>({
@@ -42,6 +43,7 @@ export default defineCommand<Args>({
         .option('env', { type: 'string', describe: 'Environment of epack.yaml whose overrides apply to the remote' })
         .option('config', { type: 'string', describe: 'The remotes file (default: ./epack.yaml)' })
         .option('concurrency', { type: 'number', default: 4, describe: 'Blob uploads in flight' })
+        .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would be uploaded, tagged and signed; change nothing' })
         .option('mount-from', { type: 'string', describe: 'Repository of the same registry to mount existing blobs from' })
         .option('source', { type: 'string', describe: 'org.opencontainers.image.source (default from CI: GITHUB_SERVER_URL/GITHUB_REPOSITORY, CI_PROJECT_URL)' })
         .option('revision', { type: 'string', describe: 'org.opencontainers.image.revision (default from CI: GITHUB_SHA, CI_COMMIT_SHA)' })
@@ -93,16 +95,24 @@ export default defineCommand<Args>({
             browser: { openURL: (url: string) => openInBrowser(url, out) },
           },
         },
+        ...(args.dryRun ? { dryRun: true } : {}),
         concurrency: args.concurrency,
         targetOptions: targetOptions(args, out),
         ...limitsOption(args),
         onProgress: (p) => progress.update(p),
       });
       progress.stop();
-      out.line(`pushed ${result.reference}`);
-      for (const ref of result.references) out.line(`tagged ${ref}`);
-      if (result.signature) out.line(`signed ${result.reference} (${result.signature.mode}): ${result.signature.referrer}`);
-      out.info(`${result.blobsPushed} blob(s) uploaded, ${result.blobsSkipped} already present`);
+      if (result.dryRun) {
+        out.line(`would push ${result.reference}`);
+        for (const ref of result.references) out.line(`would tag ${ref}`);
+        if (result.wouldSign) out.line(`would sign it (${result.wouldSign})`);
+        out.line(`${result.blobsPushed} blob(s) to upload (${result.bytesPushed} bytes), ${result.blobsSkipped} already present`);
+      } else {
+        out.line(`pushed ${result.reference}`);
+        for (const ref of result.references) out.line(`tagged ${ref}`);
+        if (result.signature) out.line(`signed ${result.reference} (${result.signature.mode}): ${result.signature.referrer}`);
+        out.info(`${result.blobsPushed} blob(s) uploaded, ${result.blobsSkipped} already present`);
+      }
       out.result({
         digest: result.digest,
         mediaType: result.mediaType,
@@ -119,6 +129,7 @@ export default defineCommand<Args>({
         bytesPushed: result.bytesPushed,
         ...(result.remote ? { remote: result.remote } : {}),
         ...(result.signature ? { signature: result.signature } : {}),
+        ...(result.dryRun ? { dryRun: true, manifest: result.manifest, ...(result.wouldSign ? { wouldSign: result.wouldSign } : {}) } : {}),
       });
     } catch (err) {
       if (!interrupt.signal.aborted) throw err;

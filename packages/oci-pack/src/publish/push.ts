@@ -9,7 +9,7 @@
 import { Readable } from 'node:stream';
 import pLimit from 'p-limit';
 import { UsageError } from '../error.js';
-import type { Descriptor } from '../oci/descriptor.js';
+import type { Descriptor, ImageManifest } from '../oci/descriptor.js';
 import type { PackReader } from '../pack/types.js';
 import { isMounter, isReferencePusher, type Target } from '../store/types.js';
 import { digestOf } from '../oci/digest.js';
@@ -33,6 +33,8 @@ export interface PushPackOptions extends MappingOptions {
   concurrency?: number;
   /** A repository of the same registry to mount existing blobs from. */
   mountFrom?: string;
+  /** Check what the target has and report what would be sent; store nothing. */
+  dryRun?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: PushProgress) => void;
 }
@@ -44,11 +46,14 @@ export interface PushPackResult {
   mediaType: string;
   artifactType: string;
   tags: string[];
-  /** Blobs (layers and config) sent to the target. */
+  /** Blobs (layers and config) sent to the target (with dryRun: that would be sent). */
   blobsPushed: number;
   /** Blobs the target already had. */
   blobsSkipped: number;
   bytesPushed: number;
+  /** The OCI manifest pushed (or that would be). */
+  manifest: ImageManifest;
+  dryRun: boolean;
 }
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
@@ -111,6 +116,11 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
       return;
     }
     signal.throwIfAborted();
+    if (options.dryRun) {
+      blobsPushed++;
+      bytesPushed += blob.desc.size;
+      return;
+    }
     report({ ...current, status: 'uploading' });
     let sent = 0;
     const pushOptions = {
@@ -158,10 +168,12 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
 
   options.signal?.throwIfAborted();
   const signalOption = options.signal ? { signal: options.signal } : {};
-  await target.push(mapped.descriptor, mapped.bytes, signalOption);
-  for (const tag of tags) {
-    if (isReferencePusher(target)) await target.pushReference(mapped.descriptor, mapped.bytes, tag, signalOption);
-    else await target.tag(mapped.descriptor, tag, signalOption);
+  if (!options.dryRun) {
+    await target.push(mapped.descriptor, mapped.bytes, signalOption);
+    for (const tag of tags) {
+      if (isReferencePusher(target)) await target.pushReference(mapped.descriptor, mapped.bytes, tag, signalOption);
+      else await target.tag(mapped.descriptor, tag, signalOption);
+    }
   }
   return {
     digest: mapped.descriptor.digest,
@@ -172,6 +184,8 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
     blobsPushed,
     blobsSkipped,
     bytesPushed,
+    manifest: mapped.imageManifest,
+    dryRun: options.dryRun ?? false,
   };
 }
 

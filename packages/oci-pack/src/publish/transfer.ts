@@ -35,6 +35,8 @@ export interface PushFileRequest {
   /** A repository of the same registry to mount blobs from. */
   mountFrom?: string;
   targetOptions?: OpenTargetOptions;
+  /** Report what would be pushed, tagged and signed; store nothing. */
+  dryRun?: boolean;
   /** Sign the pushed manifest: true forces, false forbids, undefined follows the remote's `sign`. */
   sign?: boolean;
   /** Signer settings (key, identity, URLs); they win over the remote's. */
@@ -63,6 +65,8 @@ export interface PushFileResult extends PushPackResult {
   remote?: Destination['remote'];
   /** Present when the pushed manifest was signed. */
   signature?: PushSignature;
+  /** With dryRun: how the push would be signed, if at all. */
+  wouldSign?: 'key' | 'keyless';
 }
 
 export async function pushPackFile(request: PushFileRequest): Promise<PushFileResult> {
@@ -92,11 +96,12 @@ export async function pushPackFile(request: PushFileRequest): Promise<PushFileRe
       annotations: destination.annotations,
       ...provenance,
       ...(destination.mountFrom !== undefined ? { mountFrom: destination.mountFrom } : {}),
-      ...pick(request, ['concurrency', 'mountFrom', 'signal', 'onProgress']),
+      ...pick(request, ['concurrency', 'mountFrom', 'signal', 'onProgress', 'dryRun']),
     });
     const signer = signerFor(request, destination);
     let signature: PushSignature | undefined;
-    if (signer) {
+    const signMode = signer ? (signer.key !== undefined || signer.keyPem !== undefined ? 'key' : 'keyless') : undefined;
+    if (signer && !request.dryRun) {
       const { signArtifact } = await import('../sign/referrers.js');
       const subjectName = opened.registry !== undefined && opened.repository !== undefined ? `${opened.registry}/${opened.repository}` : opened.base;
       let signed: Awaited<ReturnType<typeof signArtifact>>;
@@ -114,7 +119,7 @@ export async function pushPackFile(request: PushFileRequest): Promise<PushFileRe
       signature = {
         referrer: `${opened.base}@${signed.referrer.digest}`,
         predicateType: signed.predicateType,
-        mode: signer.key !== undefined || signer.keyPem !== undefined ? 'key' : 'keyless',
+        mode: signMode!,
       };
     }
     return {
@@ -126,6 +131,7 @@ export async function pushPackFile(request: PushFileRequest): Promise<PushFileRe
       packDigest: pack.manifest.pack_digest,
       ...(destination.remote ? { remote: destination.remote } : {}),
       ...(signature ? { signature } : {}),
+      ...(request.dryRun && signMode ? { wouldSign: signMode } : {}),
     };
   } finally {
     await pack.close();

@@ -103,3 +103,19 @@ describe('a failing upload', () => {
     await expect(inner.resolve('v1')).rejects.toMatchObject({ code: 'tag_not_found' });
   });
 });
+
+describe('dry run', () => {
+  it('reports what would be uploaded and stores nothing', async () => {
+    const { store, pushed, calls } = counting(new MemoryStore());
+    await pushPack(store, fakePack({ files }), { tags: ['v1'] });
+    calls.length = 0;
+    const changed = fakePack({ files: { ...files, 'artifacts/tests.xml': '<testsuites tests="2"/>' } });
+    const result = await pushPack(store, changed, { tags: ['v2'], dryRun: true });
+    expect(result).toMatchObject({ dryRun: true, blobsPushed: 2, blobsSkipped: 2, tags: ['v2'] });
+    expect(result.manifest.artifactType).toBe('application/vnd.evidencepack.pack.v1');
+    expect(pushed()).toEqual([]);
+    expect(calls.every((c) => c.op === 'exists')).toBe(true);
+    expect(changed.opened).toEqual([]);
+    await expect(store.resolve('v2')).rejects.toMatchObject({ code: 'tag_not_found' });
+  });
+});
