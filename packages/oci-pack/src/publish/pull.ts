@@ -12,8 +12,11 @@ import { copyFile, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Descriptor } from '../oci/descriptor.js';
+import type { Readable } from 'node:stream';
+import { compareUtf8 } from '../pack/digest.js';
 import { writePack } from '../pack/write.js';
-import type { PackLimits } from '../pack/types.js';
+import type { EmbeddedArtifact, PackLimits } from '../pack/types.js';
+import { Prefetcher } from './prefetch.js';
 import { fetchVerified, openRemotePack, type PackSourceStore } from './remote-pack.js';
 
 /** What `verify` may also look at: the store and the manifest the reference resolved to (signature referrers). */
@@ -83,30 +86,34 @@ export async function pullPack(store: PackSourceStore, reference: string | Descr
   // cannot be cleaned up after) leaves nothing partial next to `out`.
   const staging = await mkdtemp(path.join(tmpdir(), 'epack-pull-'));
   const tmp = path.join(staging, 'pack.partial');
+  const fetchArtifact = async (artifact: EmbeddedArtifact, signal: AbortSignal): Promise<Readable> => {
+    let seen = 0;
+    const layer = remote.layerOf(artifact.path);
+    const stream = await fetchVerified(store, layer, `${remote.path}: ${artifact.path}`, {
+      signal,
+      onProgress: (bytes) => {
+        // A retried entry is read again: never report more than the total.
+        progress.bytesDone = Math.min(progress.bytesTotal, progress.bytesDone + bytes - seen);
+        seen = bytes;
+        options.onProgress?.({ ...progress });
+      },
+    });
+    stream.once('end', () => {
+      progress.blobsDone = Math.min(progress.blobsDone + 1, progress.blobsTotal);
+      options.onProgress?.({ ...progress });
+    });
+    return stream;
+  };
+  // The writer asks for artifacts one at a time, sorted by path: small ones are fetched ahead.
+  const inWriteOrder = [...remote.artifacts].sort((a, b) => compareUtf8(a.path, b.path)).map((a) => ({ ...a, key: a.path }));
+  const prefetcher = new Prefetcher(inWriteOrder, fetchArtifact, signalOption);
   try {
     await writePack(tmp, {
       manifestBytes: remote.manifestBytes,
-      artifacts: remote.artifacts.map((artifact) => ({
+      artifacts: inWriteOrder.map((artifact) => ({
         path: artifact.path,
         size: artifact.size,
-        open: async () => {
-          let seen = 0;
-          const layer = remote.layerOf(artifact.path);
-          const stream = await fetchVerified(store, layer, `${remote.path}: ${artifact.path}`, {
-            ...signalOption,
-            onProgress: (bytes) => {
-              // A retried entry is read again: never report more than the total.
-              progress.bytesDone = Math.min(progress.bytesTotal, progress.bytesDone + bytes - seen);
-              seen = bytes;
-              options.onProgress?.({ ...progress });
-            },
-          });
-          stream.once('end', () => {
-            progress.blobsDone = Math.min(progress.blobsDone + 1, progress.blobsTotal);
-            options.onProgress?.({ ...progress });
-          });
-          return stream;
-        },
+        open: () => prefetcher.open(artifact),
       })),
       attestations,
     }, options.limits ? { limits: options.limits } : {});
@@ -115,6 +122,7 @@ export async function pullPack(store: PackSourceStore, reference: string | Descr
     options.signal?.throwIfAborted();
     await moveInto(tmp, out);
   } finally {
+    prefetcher.close();
     await rm(staging, { recursive: true, force: true });
   }
   return {
