@@ -13,6 +13,7 @@ import type { Descriptor, ImageManifest } from '../oci/descriptor.js';
 import type { PackReader } from '../pack/types.js';
 import { isMounter, isReferencePusher, type Target } from '../store/types.js';
 import { digestOf } from '../oci/digest.js';
+import { readAll } from '../store/read-all.js';
 import { type AttestationBlob, type MappingOptions, packToImageManifest } from './mapping.js';
 
 /** A snapshot of a push's progress. */
@@ -55,6 +56,9 @@ export interface PushPackResult {
   manifest: ImageManifest;
   dryRun: boolean;
 }
+
+/** Blobs up to this size are read into memory before they are pushed (the registry client's single-POST limit). */
+const SMALL_BLOB_BYTES = 1024 * 1024;
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
@@ -125,6 +129,8 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
     let sent = 0;
     const pushOptions = {
       signal,
+      // checked just above: the store need not send its own HEAD
+      knownMissing: true,
       onProgress: (bytes: number) => {
         progress.bytesDone += bytes - sent;
         sent = bytes;
@@ -133,6 +139,10 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
     };
     if (options.mountFrom && isMounter(target)) {
       await target.mount(blob.desc, options.mountFrom, async () => lazy(blob.open), pushOptions);
+    } else if (blob.desc.size <= SMALL_BLOB_BYTES) {
+      // In memory: a registry that takes single-request uploads gets one POST instead of POST + PUT,
+      // and a retry replays the bytes.
+      await target.push(blob.desc, await readAll(await blob.open(), blob.desc.size + 1), pushOptions);
     } else if (canReopen(target)) {
       // A connection broken mid-upload restarts from a fresh read of the pack, not a spent stream.
       await target.pushBlobFrom(blob.desc, blob.open, pushOptions);

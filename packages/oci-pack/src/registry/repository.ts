@@ -155,7 +155,7 @@ export class Repository implements GraphTarget, TagLister, Deleter, Mounter, Ref
   }
 
   private async pushBlob(desc: Descriptor, source: BlobSource, options: PushOptions): Promise<void> {
-    if (await this.blobExists(desc.digest, options.signal, this.pushScopes)) {
+    if (!options.knownMissing && (await this.blobExists(desc.digest, options.signal, this.pushScopes))) {
       options.onProgress?.(desc.size);
       return;
     }

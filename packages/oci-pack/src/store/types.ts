@@ -21,6 +21,8 @@ export interface FetchOptions {
 export interface PushOptions {
   signal?: AbortSignal;
   onProgress?: (bytes: number) => void;
+  /** The caller has just seen that the target lacks this blob: a store may skip its own existence check. */
+  knownMissing?: boolean;
 }
 
 export interface Fetcher {
