@@ -74,6 +74,6 @@ for (const { kind, mode } of KINDS) {
       const tree = JSON.parse(discover.stdout) as DiscoverNode;
       const listed = tree.referrers.filter((r) => r.artifactType === NOTE_TYPE).map((r) => r.digest);
       expect([...listed].sort()).toEqual([...attached].sort());
-    });
+    }, 240_000); // 16 node processes on 2 shared cores: generous for a loaded CI machine
   });
 }

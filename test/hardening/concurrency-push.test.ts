@@ -64,6 +64,6 @@ for (const kind of KINDS) {
           expect((await readFile(out)).equals(await readFile(pack))).toBe(true);
         }),
       );
-    });
+    }, 240_000); // many node processes on 2 shared cores: generous for a loaded machine
   });
 }

@@ -121,7 +121,7 @@ for (const kind of KINDS) {
       expect(await readdir(outDir)).toEqual(['pulled.epack']);
       const pullFaults = proxy.requests.filter((r) => r.fault !== undefined).map((r) => r.fault);
       expect(pullFaults).toEqual(expect.arrayContaining(['reset-response', 'status 500', 'status 502', 'status 503', 'retry-after 1', 'stall', 'stall-body', 'slow']));
-    });
+    }, 200_000);
 
     it('a push whose uploads keep failing leaves no tag', async (ctx) => {
       if (!reg) return ctx.skip();
