@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Argv } from 'yargs';
+import type { SignerOptions } from '@epack/oci-pack/sign';
 import type { Output } from './output.js';
 
 /** A path that exists as a file, or names a pack file, is a pack; anything else is an OCI reference. */
@@ -80,4 +81,81 @@ export function withPolicyFlags(y: Argv): Argv {
     .option('offline', { type: 'boolean', describe: 'Never use the network for trust material (needs --trusted-root for keyless)' })
     .option('require-tlog', { type: 'boolean', describe: 'Require a verified transparency log entry, also for key signatures' })
     .group(['key', 'issuer', 'issuer-regexp', 'subject', 'subject-regexp', 'claim', 'threshold', 'trusted-root', 'offline', 'require-tlog'], 'Signature policy:');
+}
+
+/** The signing flags of `sign`, and of `attach --attestation`. */
+export interface SignerFlags {
+  key?: string;
+  identityToken?: string;
+  fulcioUrl?: string;
+  rekorUrl?: string;
+  tsaUrl?: string;
+  tlogUpload: boolean;
+  tlogEntryType?: 'dsse' | 'intoto';
+  oidcIssuer?: string;
+  oidcClientId?: string;
+  yes: boolean;
+}
+
+export function withSignerFlags(y: Argv): Argv {
+  return y
+    .option('key', { type: 'string', describe: 'Private key (PEM: EC P-256/P-384, Ed25519, RSA); passphrase in EPACK_KEY_PASSWORD. Keyless without it' })
+    .option('identity-token', { type: 'string', describe: 'OIDC identity token, or a file holding one, for keyless signing (else SIGSTORE_ID_TOKEN, GitHub Actions, or a browser login)' })
+    .option('fulcio-url', { type: 'string', describe: 'Fulcio CA (default https://fulcio.sigstore.dev)' })
+    .option('rekor-url', { type: 'string', describe: 'Rekor transparency log (default https://rekor.sigstore.dev)' })
+    .option('tsa-url', { type: 'string', describe: 'RFC 3161 timestamp authority, full URL (none by default)' })
+    .option('tlog-upload', { type: 'boolean', default: true, describe: 'Record the signature in the transparency log (--tlog-upload=false to skip)' })
+    .option('tlog-entry-type', { type: 'string', choices: ['dsse', 'intoto'], describe: 'Rekor entry kind for the DSSE bundle (default dsse)' })
+    .option('oidc-issuer', { type: 'string', describe: 'Browser login: OIDC issuer (default https://oauth2.sigstore.dev/auth)' })
+    .option('oidc-client-id', { type: 'string', describe: 'Browser login: OIDC client id (default sigstore)' })
+    .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Skip the confirmation prompt' })
+    .group(['key', 'identity-token', 'fulcio-url', 'rekor-url', 'tsa-url', 'tlog-upload', 'tlog-entry-type', 'oidc-issuer', 'oidc-client-id', 'yes'], 'Signing:');
+}
+
+/**
+ * The library's signer options from the flags; on a terminal, asks before a
+ * keyless signature records the identity in the public log (unless -y).
+ */
+export async function signerFromFlags(args: SignerFlags, out: Output): Promise<SignerOptions> {
+  const identityToken = args.identityToken !== undefined ? await tokenArgument(args.identityToken) : undefined;
+  const interactive = isInteractive();
+  const signer: SignerOptions = {
+    tlogUpload: args.tlogUpload,
+    ...(args.key !== undefined ? { key: args.key } : {}),
+    ...(args.fulcioUrl !== undefined ? { fulcioURL: args.fulcioUrl } : {}),
+    ...(args.rekorUrl !== undefined ? { rekorURL: args.rekorUrl } : {}),
+    ...(args.tsaUrl !== undefined ? { tsaURL: args.tsaUrl } : {}),
+    ...(args.tlogEntryType !== undefined ? { tlogEntryType: args.tlogEntryType } : {}),
+    identity: {
+      ...(identityToken !== undefined ? { identityToken } : {}),
+      interactive,
+      browser: {
+        openURL: (url: string) => openInBrowser(url, out),
+        ...(args.oidcIssuer !== undefined ? { issuer: args.oidcIssuer } : {}),
+        ...(args.oidcClientId !== undefined ? { clientId: args.oidcClientId } : {}),
+      },
+    },
+  };
+  if (args.key === undefined && args.tlogUpload && interactive && !args.yes) {
+    const ok = await confirm(
+      'Keyless signing records your identity (e.g. your email) in the public Sigstore transparency log; this cannot be undone. Continue?',
+      out,
+    );
+    if (!ok) {
+      const { UsageError } = await import('@epack/oci-pack/error');
+      throw new UsageError('cancelled', 'signing cancelled', { hint: 'pass -y to skip this question' });
+    }
+  }
+  return signer;
+}
+
+/** A JWT as given, or the contents of the file it names (like cosign --identity-token). */
+async function tokenArgument(value: string): Promise<string> {
+  if (/^[\w-]+\.[\w-]+\.[\w-]*$/.test(value.trim())) return value.trim();
+  const { readFile } = await import('node:fs/promises');
+  try {
+    return (await readFile(value, 'utf8')).trim();
+  } catch {
+    return value;
+  }
 }

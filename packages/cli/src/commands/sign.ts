@@ -1,21 +1,12 @@
 import { defineCommand } from '../command.js';
+import { limitsOption, withPackLimitFlags, type PackLimitFlags } from '../pack-limit-flags.js';
 import { targetOptions, withRegistryFlags, type RegistryFlags } from '../registry-flags.js';
-import { confirm, isInteractive, isPackArgument, openInBrowser } from '../signing.js';
+import { isPackArgument, signerFromFlags, withSignerFlags, type SignerFlags } from '../signing.js';
 
-interface Args extends RegistryFlags {
+interface Args extends RegistryFlags, SignerFlags, PackLimitFlags {
   target: string;
-  key?: string;
-  identityToken?: string;
-  fulcioUrl?: string;
-  rekorUrl?: string;
-  tsaUrl?: string;
-  tlogUpload: boolean;
-  tlogEntryType?: 'dsse' | 'intoto';
-  oidcIssuer?: string;
-  oidcClientId?: string;
   attestation?: string;
   name?: string;
-  yes: boolean;
 }
 
 export default defineCommand<Args>({
@@ -23,21 +14,14 @@ export default defineCommand<Args>({
   describe: 'Sign a pack (embedded attestation) or an OCI artifact (cosign v3 bundle referrer) with Sigstore',
   builder: (y) =>
     withRegistryFlags(
-      y
-        .positional('target', { type: 'string', describe: 'a pack file, or a registry reference / oci:<dir>:<tag>' })
-        .option('key', { type: 'string', describe: 'Private key (PEM: EC P-256/P-384, Ed25519, RSA); passphrase in EPACK_KEY_PASSWORD. Keyless without it' })
-        .option('identity-token', { type: 'string', describe: 'OIDC identity token, or a file holding one, for keyless signing (else SIGSTORE_ID_TOKEN, GitHub Actions, or a browser login)' })
-        .option('fulcio-url', { type: 'string', describe: 'Fulcio CA (default https://fulcio.sigstore.dev)' })
-        .option('rekor-url', { type: 'string', describe: 'Rekor transparency log (default https://rekor.sigstore.dev)' })
-        .option('tsa-url', { type: 'string', describe: 'RFC 3161 timestamp authority, full URL (none by default)' })
-        .option('tlog-upload', { type: 'boolean', default: true, describe: 'Record the signature in the transparency log (--tlog-upload=false to skip)' })
-        .option('tlog-entry-type', { type: 'string', choices: ['dsse', 'intoto'], describe: 'Rekor entry kind for the DSSE bundle (default dsse)' })
-        .option('oidc-issuer', { type: 'string', describe: 'Browser login: OIDC issuer (default https://oauth2.sigstore.dev/auth)' })
-        .option('oidc-client-id', { type: 'string', describe: 'Browser login: OIDC client id (default sigstore)' })
-        .option('attestation', { type: 'string', describe: 'References only: sign this in-toto statement / {predicateType, predicate} file instead of a plain signature' })
-        .option('name', { type: 'string', describe: 'Packs only: attestation file name (default sha256 of the signer identity)' })
-        .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Skip the confirmation prompt' })
-        .group(['key', 'identity-token', 'fulcio-url', 'rekor-url', 'tsa-url', 'tlog-upload', 'tlog-entry-type', 'oidc-issuer', 'oidc-client-id', 'yes'], 'Signing:'),
+      withPackLimitFlags(
+        withSignerFlags(
+          y
+            .positional('target', { type: 'string', describe: 'a pack file, or a registry reference / oci:<dir>:<tag>' })
+            .option('attestation', { type: 'string', describe: 'References only: sign this in-toto statement / {predicateType, predicate} file instead of a plain signature (same as epack attach --attestation)' })
+            .option('name', { type: 'string', describe: 'Packs only: attestation file name (default sha256 of the signer identity)' }),
+        ),
+      ),
     )
       .example('epack sign evidence.epack --key cosign.pem --tlog-upload=false', 'key-sign a pack, no public log')
       .example('SIGSTORE_ID_TOKEN=$TOKEN epack sign ghcr.io/acme/evidence:2026-11', 'keyless-sign an artifact in a registry'),
@@ -45,36 +29,11 @@ export default defineCommand<Args>({
     const sign = await import('@epack/oci-pack/sign');
     const { UsageError } = await import('@epack/oci-pack/error');
     const keyless = args.key === undefined;
-    const identityToken = args.identityToken !== undefined ? await tokenArgument(args.identityToken) : undefined;
-    const interactive = isInteractive();
-    const signer: import('@epack/oci-pack/sign').SignerOptions = {
-      tlogUpload: args.tlogUpload,
-      ...(args.key !== undefined ? { key: args.key } : {}),
-      ...(args.fulcioUrl !== undefined ? { fulcioURL: args.fulcioUrl } : {}),
-      ...(args.rekorUrl !== undefined ? { rekorURL: args.rekorUrl } : {}),
-      ...(args.tsaUrl !== undefined ? { tsaURL: args.tsaUrl } : {}),
-      ...(args.tlogEntryType !== undefined ? { tlogEntryType: args.tlogEntryType } : {}),
-      identity: {
-        ...(identityToken !== undefined ? { identityToken } : {}),
-        interactive,
-        browser: {
-          openURL: (url: string) => openInBrowser(url, out),
-          ...(args.oidcIssuer !== undefined ? { issuer: args.oidcIssuer } : {}),
-          ...(args.oidcClientId !== undefined ? { clientId: args.oidcClientId } : {}),
-        },
-      },
-    };
-    if (keyless && args.tlogUpload && interactive && !args.yes) {
-      const ok = await confirm(
-        'Keyless signing records your identity (e.g. your email) in the public Sigstore transparency log; this cannot be undone. Continue?',
-        out,
-      );
-      if (!ok) throw new UsageError('cancelled', 'signing cancelled', { hint: 'pass -y to skip this question' });
-    }
+    const signer = await signerFromFlags(args, out);
 
     if (await isPackArgument(args.target)) {
       if (args.attestation !== undefined) throw new UsageError('usage', '--attestation applies to OCI references, not packs');
-      const res = await sign.signPack(args.target, { ...signer, ...(args.name !== undefined ? { name: args.name } : {}) });
+      const res = await sign.signPack(args.target, { ...signer, ...limitsOption(args), ...(args.name !== undefined ? { name: args.name } : {}) });
       out.result({
         kind: 'pack',
         path: res.path,
@@ -123,16 +82,5 @@ async function readStatement(readFile: (p: string) => Promise<Buffer>, file: str
   } catch (err) {
     const { NotFoundError } = await import('@epack/oci-pack/error');
     throw new NotFoundError('file_not_found', `cannot read ${file}: ${(err as Error).message}`);
-  }
-}
-
-/** A JWT as given, or the contents of the file it names (like cosign --identity-token). */
-async function tokenArgument(value: string): Promise<string> {
-  if (/^[\w-]+\.[\w-]+\.[\w-]*$/.test(value.trim())) return value.trim();
-  const { readFile } = await import('node:fs/promises');
-  try {
-    return (await readFile(value, 'utf8')).trim();
-  } catch {
-    return value;
   }
 }

@@ -13,6 +13,8 @@ export { prepareSigner, signStatement, signStatementWith } from './sign.js';
 export type { PreparedSigner, SignerOptions } from './sign.js';
 export { attachAttestation, signArtifact, verifyArtifact } from './referrers.js';
 export type { ArtifactVerification, AttachResult, SignArtifactOptions, VerifyArtifactOptions } from './referrers.js';
+export { listReferrers, verifyReference } from './by-reference.js';
+export type { ReferenceOptions, ReferrerEntry, ReferrerListing } from './by-reference.js';
 export { decide } from './decision.js';
 export type { SignatureFailure, SignaturesVerdict, SourcedSignature } from './decision.js';
 export { signPack, verifyPack } from './pack.js';
