@@ -6,10 +6,10 @@
  * `Range` after a failed chunk, and cross-repository mount (201 = mounted,
  * 202 = an upload session to use).
  */
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import { DigestVerifier, verifyBytes } from '../oci/digest.js';
 import type { Descriptor } from '../oci/descriptor.js';
-import { EpackError, NetworkError, RegistryError } from '../error.js';
+import { EpackError, NetworkError, PackError, RegistryError } from '../error.js';
 import { errorForResponse, invalidResponse } from './errors.js';
 import { readText, type BodySource, type RegistryResponse, type Transport } from './http.js';
 import type { ResolvedOptions } from './options.js';
@@ -24,15 +24,49 @@ export interface BlobSource {
 
 export function sourceFromContent(content: Readable | Uint8Array): BlobSource {
   if (content instanceof Uint8Array) return { open: () => Promise.resolve(content), replayable: true, bytes: content };
+  // The stream may fail while the upload still waits for HEAD or POST: keep that
+  // error (an 'error' event with no listener would end the process) for open().
+  let failure: unknown;
+  content.on('error', (err) => {
+    failure ??= err;
+  });
   let used = false;
   return {
     replayable: false,
     open: () => {
+      if (failure !== undefined) return Promise.reject(sourceError(failure, 'blob content'));
       if (used) return Promise.reject(new NetworkError('retry_not_possible', 'the upload failed and its content stream cannot be read again'));
       used = true;
       return Promise.resolve(content);
     },
   };
+}
+
+/** A failure of the content being uploaded (not of the registry), as a typed error. */
+function sourceError(err: unknown, what: string): EpackError {
+  if (err instanceof EpackError) return err;
+  return new PackError('read_failed', `${what}: reading the content failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+}
+
+/**
+ * The content through a digest verifier. Every failure of the source reaches
+ * the consumer (undici, or the chunk reader) as a typed error through the
+ * verifier, and a consumer that stops early releases the source.
+ */
+function verifiedStream(content: Readable, desc: Descriptor, what: string, onProgress?: (bytes: number) => void): Readable {
+  const verifier = new DigestVerifier(desc, what, onProgress);
+  // Iterating the source (rather than piping it) turns its failure into this error, and
+  // ending the iteration early (the verifier destroyed by its reader) destroys the source.
+  const typed = async function* (): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of content as AsyncIterable<Buffer>) yield chunk;
+    } catch (err) {
+      throw sourceError(err, what);
+    }
+  };
+  // Errors travel through the verifier to its reader; the callback only keeps them from being unhandled.
+  pipeline(typed(), verifier, () => {});
+  return verifier;
 }
 
 export function sourceFromOpener(open: () => Promise<Readable>): BlobSource {
@@ -164,9 +198,7 @@ async function uploadMonolithic(desc: Descriptor, source: BlobSource, ctx: Uploa
     open: async () => {
       const content = await source.open();
       if (content instanceof Uint8Array) return content;
-      const verifier = new DigestVerifier(desc, ctx.what, ctx.onProgress);
-      content.on('error', (err) => verifier.destroy(err));
-      return content.pipe(verifier);
+      return verifiedStream(content, desc, ctx.what, ctx.onProgress);
     },
   };
   const res = await ctx.transport.send({
@@ -227,10 +259,8 @@ class ChunkReader {
 async function uploadChunked(desc: Descriptor, source: BlobSource, ctx: UploadContext, session: Session): Promise<void> {
   const chunkSize = Math.max(ctx.settings.chunkSize, session.minChunk);
   const content = await source.open();
-  const verifier = new DigestVerifier(desc, ctx.what);
   const stream = content instanceof Uint8Array ? Readable.from([Buffer.from(content.buffer, content.byteOffset, content.byteLength)]) : content;
-  stream.on('error', (err) => verifier.destroy(err));
-  const reader = new ChunkReader(stream.pipe(verifier));
+  const reader = new ChunkReader(verifiedStream(stream, desc, ctx.what));
   let location = session.location;
   let offset = 0;
   try {
