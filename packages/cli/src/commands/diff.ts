@@ -1,8 +1,9 @@
 import { defineCommand } from '../command.js';
 import { limitsOption, withPackLimitFlags, type PackLimitFlags } from '../pack-limit-flags.js';
+import { targetOptions, withRegistryFlags, type RegistryFlags } from '../registry-flags.js';
 import { humanSize, sourceLabel } from '../pack-output.js';
 
-interface Args extends PackLimitFlags {
+interface Args extends PackLimitFlags, RegistryFlags {
   a: string;
   b: string;
   exitCode: boolean;
@@ -12,7 +13,7 @@ export default defineCommand<Args>({
   command: 'diff <a> <b>',
   describe: 'Compare two packs: added, removed and changed artifacts, sources and stream',
   builder: (y) =>
-    withPackLimitFlags(y)
+    withRegistryFlags(withPackLimitFlags(y))
       .positional('a', { type: 'string', describe: 'the old pack', demandOption: true })
       .positional('b', { type: 'string', describe: 'the new pack', demandOption: true })
       .option('exit-code', { type: 'boolean', default: false, describe: 'exit 1 when the packs differ (like git diff --exit-code)' })
@@ -20,9 +21,9 @@ export default defineCommand<Args>({
       .example('epack diff old.epack new.epack --exit-code --quiet', 'only the exit status: 0 same, 1 different'),
   run: async (args, { out }) => {
     const { openPackSource, diffPacks } = await import('@epack/oci-pack/pack');
-    const a = await openPackSource(args.a, limitsOption(args));
+    const a = await openPackSource(args.a, { ...limitsOption(args), targetOptions: targetOptions(args, out) });
     try {
-      const b = await openPackSource(args.b, limitsOption(args));
+      const b = await openPackSource(args.b, { ...limitsOption(args), targetOptions: targetOptions(args, out) });
       try {
         const d = diffPacks(a, b);
         out.result(d);

@@ -1,8 +1,9 @@
 import { defineCommand } from '../command.js';
 import { limitsOption, withPackLimitFlags, type PackLimitFlags } from '../pack-limit-flags.js';
+import { targetOptions, withRegistryFlags, type RegistryFlags } from '../registry-flags.js';
 import { humanSize } from '../pack-output.js';
 
-interface Args extends PackLimitFlags {
+interface Args extends PackLimitFlags, RegistryFlags {
   pack: string;
   paths: string[];
   all: boolean;
@@ -14,8 +15,8 @@ export default defineCommand<Args>({
   command: 'extract <pack> [paths..]',
   describe: 'Extract artifacts (verified against their digests) to a directory',
   builder: (y) =>
-    withPackLimitFlags(y)
-      .positional('pack', { type: 'string', describe: 'a pack file', demandOption: true })
+    withRegistryFlags(withPackLimitFlags(y))
+      .positional('pack', { type: 'string', describe: 'a pack file, oci:<dir>[:<tag>|@<digest>], or a registry reference', demandOption: true })
       .positional('paths', { type: 'string', array: true, default: [], describe: 'artifact paths (with or without artifacts/)' })
       .option('all', { type: 'boolean', default: false, describe: 'extract every artifact' })
       .option('output', { alias: 'o', type: 'string', default: '.', describe: 'destination directory (files keep their artifacts/... path)' })
@@ -24,7 +25,7 @@ export default defineCommand<Args>({
       .example('epack extract evidence.epack scans/trivy.sarif', 'one artifact'),
   run: async (args, { out }) => {
     const { openPackSource, extractPack } = await import('@epack/oci-pack/pack');
-    const pack = await openPackSource(args.pack, limitsOption(args));
+    const pack = await openPackSource(args.pack, { ...limitsOption(args), targetOptions: targetOptions(args, out) });
     try {
       const files = await extractPack(pack, { paths: args.paths, all: args.all, outDir: args.output, force: args.force });
       out.result({ outDir: args.output, files });

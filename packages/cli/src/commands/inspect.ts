@@ -1,8 +1,9 @@
 import { defineCommand } from '../command.js';
 import { limitsOption, withPackLimitFlags, type PackLimitFlags } from '../pack-limit-flags.js';
+import { targetOptions, withRegistryFlags, type RegistryFlags } from '../registry-flags.js';
 import { humanSize, sourceLabel, table } from '../pack-output.js';
 
-interface Args extends PackLimitFlags {
+interface Args extends PackLimitFlags, RegistryFlags {
   pack: string;
   raw: boolean;
 }
@@ -11,14 +12,14 @@ export default defineCommand<Args>({
   command: 'inspect <pack>',
   describe: 'Show a pack: stream, digests, sources, artifacts and attestations',
   builder: (y) =>
-    withPackLimitFlags(y)
-      .positional('pack', { type: 'string', describe: 'a pack file', demandOption: true })
+    withRegistryFlags(withPackLimitFlags(y))
+      .positional('pack', { type: 'string', describe: 'a pack file, oci:<dir>[:<tag>|@<digest>], or a registry reference', demandOption: true })
       .option('raw', { type: 'boolean', default: false, describe: 'print manifest.json exactly as stored' })
       .example('epack inspect evidence.epack', 'summary for humans')
       .example('epack inspect evidence.epack --json', 'stable JSON (docs/cli.md)'),
   run: async (args, { out }) => {
     const { openPackSource } = await import('@epack/oci-pack/pack');
-    const pack = await openPackSource(args.pack, limitsOption(args));
+    const pack = await openPackSource(args.pack, { ...limitsOption(args), targetOptions: targetOptions(args, out) });
     try {
       if (args.raw) {
         out.raw(pack.manifestBytes);
