@@ -61,6 +61,12 @@ const BY_REGISTRY_CODE: Record<string, (message: string, hint?: string) => Epack
   RANGE_INVALID: (m) => new RegistryError('range_invalid', m),
 };
 
+/** What to check when a bare 404 (HEAD answers have no error body) names what is missing. */
+const NOT_FOUND_HINTS: Record<string, string> = {
+  manifest_unknown: 'check the repository name and the tag or digest',
+  blob_unknown: 'the repository has no blob with this digest',
+};
+
 /** Builds the typed error for a non-success response. */
 export function errorForResponse(status: number, body: string, context: FailureContext): EpackError {
   const entries = parseErrorBody(body);
@@ -79,7 +85,9 @@ export function errorForResponse(status: number, body: string, context: FailureC
   const init = { details };
   if (status === 401) return new AuthError('unauthorized', message, { ...init, hint: loginHint });
   if (status === 403) return new AuthError('denied', message, { ...init, hint: 'the credentials are valid but not allowed to do this' });
-  if (status === 404) return new NotFoundError(context.notFoundCode ?? 'not_found', message, init);
+  if (status === 404) {
+    return new NotFoundError(context.notFoundCode ?? 'not_found', `${context.what}: not found (HTTP 404)`, { ...init, hint: NOT_FOUND_HINTS[context.notFoundCode ?? ''] });
+  }
   if (status === 405) return new RegistryError('unsupported', `${message} (the registry does not allow this operation)`, init);
   if (status === 413) return new RegistryError('too_large', `${message} (the registry refused the size)`, init);
   if (status === 408 || status === 429 || status >= 500) {

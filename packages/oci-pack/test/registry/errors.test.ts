@@ -48,6 +48,15 @@ describe('registry error mapping', () => {
     expect(parseErrorBody(JSON.stringify({ errors: [{ code: 'X'.repeat(500), message: 'y'.repeat(5000) }] }))[0]?.message?.length).toBe(500);
   });
 
+  it('says "not found" in words, with what to check, for a bodiless 404 (HEAD)', () => {
+    const manifest = errorForResponse(404, '', ctx);
+    expect(manifest.message).toBe('GET manifest r.example/a:v1: not found (HTTP 404)');
+    expect(manifest.hint).toBe('check the repository name and the tag or digest');
+    const blob = errorForResponse(404, '', { ...ctx, notFoundCode: 'blob_unknown' });
+    expect(blob).toBeInstanceOf(NotFoundError);
+    expect(blob.hint).toContain('no blob with this digest');
+  });
+
   it('hints at login for auth failures', () => {
     expect(errorForResponse(401, '', ctx).hint).toContain('epack login r.example');
   });
