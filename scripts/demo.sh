@@ -16,8 +16,6 @@ if [[ -t 1 && -z "${NO_COLOR:-}" ]]; then BOLD=$'\033[1m'; DIM=$'\033[2m'; RESET
 step() { printf '\n%s==> %s%s\n' "$BOLD" "$*" "$RESET"; }
 run() { printf '%s$ %s%s\n' "$DIM" "$*" "$RESET"; "$@"; }
 epack() { node "$ROOT/packages/cli/bin/epack.js" "$@"; }
-has_flag() { epack "$1" --help 2>/dev/null | grep -q -- "$2"; }
-has_command() { epack --help 2>/dev/null | grep -qE "^ +epack $1( |\$)"; }
 
 # shellcheck source=bootstrap.sh
 source scripts/bootstrap.sh
@@ -57,36 +55,22 @@ run epack sign "$STORE:demo" --key "$OUT/demo-key.pem" --tlog-upload=false --yes
 step "discover what refers to it"
 run epack discover "$STORE:demo"
 
-if has_flag verify '--key'; then
-  step "verify the signature on the pushed artifact (tag resolved once, referrers by digest)"
-  run epack verify "$STORE:demo" --key "$OUT/demo-key.pub"
-fi
+step "verify the signature on the pushed artifact (tag resolved once, referrers by digest)"
+run epack verify "$STORE:demo" --key "$OUT/demo-key.pub"
 
 step "inspect it in place (reads the OCI manifest and manifest.json only)"
 run epack inspect "$STORE:latest"
 
 step "pull it (tag resolved once, then everything by digest; kept only if its signature verifies)"
-if has_flag pull '--verify'; then
-  run epack pull "$STORE:demo" -o "$PULLED" --verify --key "$OUT/demo-key.pub"
-else
-  run epack pull "$STORE:demo" -o "$PULLED"
-fi
-cmp -s "$PACK" "$PULLED" && echo "pulled pack is byte-identical to the pushed one"
+run epack pull "$STORE:demo" -o "$PULLED" --verify --key "$OUT/demo-key.pub"
+cmp "$PACK" "$PULLED"
+echo "pulled pack is byte-identical to the pushed one"
 
 step "verify the pulled pack"
-if has_flag verify '--key'; then
-  run epack verify "$PULLED" --key "$OUT/demo-key.pub"
-else
-  echo "(key verification is not available in this build: checking integrity only)"
-  run epack verify "$PULLED" --integrity-only
-fi
+run epack verify "$PULLED" --key "$OUT/demo-key.pub"
 
 step "report"
-if has_command report; then
-  run epack report "$PULLED" -o "$OUT/report"
-else
-  echo "(epack report is not available in this build: skipped)"
-fi
+run epack report "$PULLED" -o "$OUT/report"
 
 step "done"
 echo "everything is in $OUT"
