@@ -105,6 +105,24 @@ for (const kind of KINDS) {
       expect(wrong.code).not.toBe(0);
     });
 
+    it('cosign verify-attestation accepts what epack attach --attestation attaches (SLSA provenance, by key)', async () => {
+      const { ref, digest } = await pushImage();
+      const statement = path.join(dir, `provenance-${n}.json`);
+      await writeFile(statement, JSON.stringify({ predicateType: 'https://slsa.dev/provenance/v1', predicate: { buildDefinition: { buildType: 'https://example.com/build/v1' } } }));
+      const attached = await runEpack(['attach', ref, '--attestation', statement, '--key', ours.key, '--tlog-upload=false', '--json']);
+      expect(attached.code, attached.stderr).toBe(0);
+      expect(JSON.parse(attached.stdout)).toMatchObject({ predicateType: 'https://slsa.dev/provenance/v1', subject: { digest } });
+      const args = ['verify-attestation', '--insecure-ignore-tlog', '--allow-http-registry', '--type', 'slsaprovenance1'];
+      const ok = await runTool('cosign', [...args, '--key', ours.pub, ref]);
+      expect(ok.code, ok.stderr).toBe(0);
+      const envelope = JSON.parse(ok.stdout.trim().split('\n')[0]!) as { payload: string };
+      const verified = JSON.parse(Buffer.from(envelope.payload, 'base64').toString()) as { predicateType: string; subject: Array<{ digest: { sha256: string } }> };
+      expect(verified.predicateType).toBe('https://slsa.dev/provenance/v1');
+      expect(`sha256:${verified.subject[0]!.digest.sha256}`).toBe(digest);
+      const wrong = await runTool('cosign', [...args, '--key', cosignPub, ref]);
+      expect(wrong.code).not.toBe(0);
+    });
+
     it('epack verifies what cosign signs (v3 bundle referrer), by key only', async () => {
       const { ref, digest } = await pushImage();
       const signed = await runTool('cosign', ['sign', '--key', cosignKey, '--use-signing-config=false', '--tlog-upload=false', '--allow-http-registry', '-y', `${ref.split(':v')[0]}@${digest}`], {
