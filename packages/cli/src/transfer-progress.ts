@@ -34,10 +34,15 @@ export async function transferProgress(out: Output, verb: string): Promise<Trans
     },
     progress.Presets.shades_classic,
   );
-  const bytes = bars.create(1, 0, { done: '0 B', all: '0 B', unit: '' });
-  const blobs = bars.create(1, 0, { done: 0, all: 0, unit: 'blobs' });
+  // Created on the first snapshot, so the first frame already shows the totals (not 0 B/0 B).
+  let created: { bytes: ReturnType<typeof bars.create>; blobs: ReturnType<typeof bars.create> } | undefined;
   return {
     update(s) {
+      created ??= {
+        bytes: bars.create(Math.max(1, s.bytesTotal), 0, { done: formatBytes(0), all: formatBytes(s.bytesTotal), unit: '' }),
+        blobs: bars.create(Math.max(1, s.blobsTotal), 0, { done: 0, all: s.blobsTotal, unit: 'blobs' }),
+      };
+      const { bytes, blobs } = created;
       bytes.setTotal(Math.max(1, s.bytesTotal));
       bytes.update(Math.min(s.bytesDone, s.bytesTotal), { done: formatBytes(s.bytesDone), all: formatBytes(s.bytesTotal), unit: '' });
       blobs.setTotal(Math.max(1, s.blobsTotal));
