@@ -41,6 +41,10 @@ describe('epack login/logout (distribution2, basic)', () => {
     expect(bad.code).toBe(4);
     expect(bad.stderr).toContain('unauthorized');
     expect(bad.stderr).not.toContain('wrong-pass-123');
+    // The advice fits a login: not "run epack login".
+    const line = bad.stderr.split('\n').find((l) => l.startsWith('epack:'));
+    expect(line).toContain('(check the username and password)');
+    expect(bad.stderr).not.toContain('run epack login');
   });
 
   it('exits 2 without a password', async (ctx) => {

@@ -3,7 +3,7 @@
  * them (credential helper, else Docker config, atomically, mode 0600).
  * `logout`: removes them.
  */
-import { UsageError } from '../../error.js';
+import { AuthError, UsageError } from '../../error.js';
 import { normalizeRegistry } from '../../oci/reference.js';
 import { RegistryClient } from '../client.js';
 import type { RegistryClientOptions } from '../options.js';
@@ -45,6 +45,12 @@ export async function login(registry: string, options: LoginOptions): Promise<Lo
   });
   try {
     await client.ping();
+  } catch (err) {
+    // "run epack login" is no advice to someone running it: point at the credentials instead.
+    if (err instanceof AuthError && err.code === 'unauthorized') {
+      throw new AuthError(err.code, err.message, { hint: 'check the username and password', ...(err.details ? { details: err.details } : {}) });
+    }
+    throw err;
   } finally {
     await client.close();
   }
