@@ -172,12 +172,25 @@ describe('epack push / pull', () => {
       path.join(project, 'epack.yaml'),
       `remotes:\n  prod:\n    registry: ${reg.host}/acme/prod\n    labels: [latest]\nenvironments:\n  staging:\n    remotes:\n      prod:\n        registry: ${reg.host}/acme/staging\n        labels: [staging]\n`,
     );
-    const push = await epack(['push', 'prod', packs.v1, '--env', 'staging', '--label', 'q4', '--json'], project);
+    await writeFile(path.join(project, 'pack.epack'), await readFile(packs.v1));
+    // exactly the line of the issue: the staging repository, the pack's release tag, soc2 and staging's label (not prod's "latest")
+    const push = await epack(['push', 'prod', 'pack.epack', '--label', 'soc2', '--env', 'staging'], project);
     expect(push.code, push.stderr).toBe(0);
-    expect(JSON.parse(push.stdout)).toMatchObject({
+    expect(push.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^pushed ${reg.host}/acme/staging@sha256:[0-9a-f]{64}$`)),
+      `tagged ${reg.host}/acme/staging:2026-11-01T12-00-00Z`,
+      `tagged ${reg.host}/acme/staging:soc2`,
+      `tagged ${reg.host}/acme/staging:staging`,
+    ]);
+    const prodBefore = await epack(['pull', 'prod:soc2', '-o', path.join(project, 'not-there.epack')], project);
+    expect(prodBefore.code).toBe(3);
+    const again = await epack(['push', 'prod', 'pack.epack', '--label', 'soc2', '--env', 'staging', '--json'], project);
+    expect(JSON.parse(again.stdout)).toMatchObject({
       repository: `${reg.host}/acme/staging`,
-      tags: ['2026-11-01T12-00-00Z', 'q4', 'staging'],
+      tags: ['2026-11-01T12-00-00Z', 'soc2', 'staging'],
       remote: { name: 'prod', environment: 'staging' },
+      blobsPushed: 0,
+      blobsSkipped: 5,
     });
     const prod = await epack(['push', 'prod', packs.v1, '--json'], project);
     expect(JSON.parse(prod.stdout).references).toEqual([`${reg.host}/acme/prod:2026-11-01T12-00-00Z`, `${reg.host}/acme/prod:latest`]);
@@ -187,7 +200,7 @@ describe('epack push / pull', () => {
     expect(JSON.parse(listed.stdout)).toMatchObject({ environment: 'staging', environments: ['staging'], remotes: [{ name: 'prod', registry: `${reg.host}/acme/staging`, labels: ['staging'] }] });
 
     const pulled = path.join(project, 'from-remote.epack');
-    const pull = await epack(['pull', 'prod:q4', '--env', 'staging', '-o', pulled, '--json'], project);
+    const pull = await epack(['pull', 'prod:soc2', '--env', 'staging', '-o', pulled, '--json'], project);
     expect(pull.code, pull.stderr).toBe(0);
     expect(JSON.parse(pull.stdout)).toMatchObject({ reference: expect.stringContaining(`${reg.host}/acme/staging@sha256:`), remote: { name: 'prod', environment: 'staging' } });
     expect((await readFile(pulled)).equals(await readFile(packs.v1))).toBe(true);
