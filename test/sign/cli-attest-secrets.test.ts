@@ -12,7 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { makePack } from '../../packages/oci-pack/test/sign/pack-fixture.js';
-import { EMAIL_IDENTITY, EMAIL_ISSUER, startMockSigstore, type MockSigstore } from '../harness/sigstore.js';
+import { EMAIL_IDENTITY, EMAIL_ISSUER, GITHUB_IDENTITY, GITHUB_ISSUER, startMockSigstore, type MockSigstore } from '../harness/sigstore.js';
 import { runEpack, type RunResult } from '../harness/cli.js';
 
 let sigstore: MockSigstore;
@@ -162,6 +162,39 @@ describe.concurrent('epack sign: pack limits and secrets', () => {
       const refused = await runEpack(['sign', ref, '--fulcio-url', echoURL, '--tsa-url', sigstore.tsaURL, '--tlog-upload=false', '--identity-token', tokenFile, '--debug', ...json]);
       expect(refused.code).toBe(4);
       expectNoSecret(refused, secrets);
+    }
+  });
+
+  it('GitHub Actions ambient credentials: the CLI asks the runner token service (audience=sigstore) and signs keyless; neither token is printed', async () => {
+    const requestToken = 'ghs_requesttoken_0123456789abcdef0123';
+    const idToken = sigstore.githubToken();
+    const seen: string[] = [];
+    const actions = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      seen.push(`${url.pathname} ${url.searchParams.get('audience')} ${req.headers.authorization === `Bearer ${requestToken}`}`);
+      if (req.headers.authorization !== `Bearer ${requestToken}`) return void res.writeHead(401).end();
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ value: idToken }));
+    });
+    await new Promise<void>((resolve) => actions.listen(0, '127.0.0.1', resolve));
+    try {
+      const env = {
+        SIGSTORE_ID_TOKEN: undefined,
+        ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${(actions.address() as AddressInfo).port}/token?api-version=2.0`,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: requestToken,
+      };
+      const file = await makePack(path.join(dir, `p${n++}.epack`));
+      const signed = await runEpack(['sign', file, ...keyless(), '--debug', '--json'], { env });
+      expect(signed.code, signed.stderr).toBe(0);
+      expect(json(signed)).toMatchObject({ mode: 'keyless', identity: GITHUB_IDENTITY });
+      expect(seen).toEqual(['/token sigstore true']);
+      expectNoSecret(signed, [requestToken, ...tokenSecrets(idToken)]);
+      const ok = await runEpack(['verify', file, '--trusted-root', rootFile, '--offline', '--issuer', GITHUB_ISSUER, '--subject', GITHUB_IDENTITY]);
+      expect(ok.code, ok.stderr).toBe(0);
+      const refused = await runEpack(['sign', file, ...keyless()], { env: { ...env, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'wrong-request-token' } });
+      expect(refused.code).toBe(4);
+      expect(errorCode(refused)).toBe('identity_token_rejected');
+    } finally {
+      await new Promise((resolve) => actions.close(resolve));
     }
   });
 
