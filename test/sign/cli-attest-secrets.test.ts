@@ -163,6 +163,14 @@ describe.concurrent('epack sign: pack limits and secrets', () => {
       expect(refused.code).toBe(4);
       expectNoSecret(refused, secrets);
     }
+    // A token sigstore-js cannot parse: its error message quotes the token.
+    const malformed = 'opaque-token=S3cr3tValueThatMustNotLeak0123456789';
+    for (const how of [{ args: ['--identity-token', malformed], env: {} }, { args: [], env: { SIGSTORE_ID_TOKEN: malformed } }]) {
+      const bad = await runEpack(['sign', file, ...keyless(), '--debug', ...how.args], { env: how.env });
+      expect(bad.code).toBe(4);
+      expect(bad.stderr).toContain('identity_token_rejected');
+      expectNoSecret(bad, [malformed, 'S3cr3tValueThatMustNotLeak0123456789']);
+    }
   });
 
   it('GitHub Actions ambient credentials: the CLI asks the runner token service (audience=sigstore) and signs keyless; neither token is printed', async () => {
