@@ -59,6 +59,8 @@ export interface PushPackResult {
 
 /** Blobs up to this size are read into memory before they are pushed (the registry client's single-POST limit). */
 const SMALL_BLOB_BYTES = 1024 * 1024;
+/** Existence checks (HEAD) in flight at once during a push. */
+const EXISTS_CONCURRENCY = 16;
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
@@ -109,7 +111,13 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
   // The first failure stops the rest: running uploads are aborted, queued ones end at once.
   const abort = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
-  const sendBlob = async (blob: Blob): Promise<void> => {
+  let firstError: unknown;
+  const fail = (err: unknown): void => {
+    if (firstError !== undefined) return;
+    firstError = err;
+    abort.abort(err);
+  };
+  const sendBlob = async (blob: Blob, uploadSlot: <T>(upload: () => Promise<T>) => Promise<T> = (upload) => upload()): Promise<void> => {
     signal.throwIfAborted();
     const current = { path: blob.path, digest: blob.desc.digest, size: blob.desc.size };
     if (await target.exists(blob.desc, { signal })) {
@@ -125,49 +133,58 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
       bytesPushed += blob.desc.size;
       return;
     }
-    report({ ...current, status: 'uploading' });
-    let sent = 0;
-    const pushOptions = {
-      signal,
-      // checked just above: the store need not send its own HEAD
-      knownMissing: true,
-      onProgress: (bytes: number) => {
-        progress.bytesDone += bytes - sent;
-        sent = bytes;
-        report();
-      },
+    // A failed upload aborts the others before its slot goes to the next one in line.
+    const upload = async (): Promise<void> => {
+      signal.throwIfAborted();
+      report({ ...current, status: 'uploading' });
+      let sent = 0;
+      const pushOptions = {
+        signal,
+        // checked just above: the store need not send its own HEAD
+        knownMissing: true,
+        onProgress: (bytes: number) => {
+          progress.bytesDone += bytes - sent;
+          sent = bytes;
+          report();
+        },
+      };
+      if (options.mountFrom && isMounter(target)) {
+        await target.mount(blob.desc, options.mountFrom, async () => lazy(blob.open), pushOptions);
+      } else if (blob.desc.size <= SMALL_BLOB_BYTES) {
+        // In memory: a registry that takes single-request uploads gets one POST instead of POST + PUT,
+        // and a retry replays the bytes.
+        await target.push(blob.desc, await readAll(await blob.open(), blob.desc.size + 1), pushOptions);
+      } else if (canReopen(target)) {
+        // A connection broken mid-upload restarts from a fresh read of the pack, not a spent stream.
+        await target.pushBlobFrom(blob.desc, blob.open, pushOptions);
+      } else {
+        await target.push(blob.desc, lazy(blob.open), pushOptions);
+      }
+      progress.bytesDone += blob.desc.size - sent;
     };
-    if (options.mountFrom && isMounter(target)) {
-      await target.mount(blob.desc, options.mountFrom, async () => lazy(blob.open), pushOptions);
-    } else if (blob.desc.size <= SMALL_BLOB_BYTES) {
-      // In memory: a registry that takes single-request uploads gets one POST instead of POST + PUT,
-      // and a retry replays the bytes.
-      await target.push(blob.desc, await readAll(await blob.open(), blob.desc.size + 1), pushOptions);
-    } else if (canReopen(target)) {
-      // A connection broken mid-upload restarts from a fresh read of the pack, not a spent stream.
-      await target.pushBlobFrom(blob.desc, blob.open, pushOptions);
-    } else {
-      await target.push(blob.desc, lazy(blob.open), pushOptions);
-    }
-    progress.bytesDone += blob.desc.size - sent;
+    await uploadSlot(() =>
+      upload().catch((err: unknown) => {
+        fail(err);
+        throw err;
+      }),
+    );
     progress.blobsDone++;
     blobsPushed++;
     bytesPushed += blob.desc.size;
     report({ ...current, status: 'stored' });
   };
 
-  const limit = pLimit(concurrency);
-  let firstError: unknown;
+  // Existence checks are small requests: more of them are in flight than uploads, so a
+  // re-push of many unchanged blobs is not paced by the upload concurrency.
+  const uploads = pLimit(concurrency);
+  const checks = pLimit(Math.max(concurrency, EXISTS_CONCURRENCY));
   const outcomes = await Promise.allSettled(
     [...layers.values()].map((blob) =>
-      limit(async () => {
+      checks(async () => {
         try {
-          await sendBlob(blob);
+          await sendBlob(blob, uploads);
         } catch (err) {
-          if (firstError === undefined) {
-            firstError = err;
-            abort.abort(err);
-          }
+          fail(err);
           throw err;
         }
       }),
