@@ -82,7 +82,35 @@ async function getManifestOnce(reference: string, ctx: ManifestContext, accept: 
   const bytes = await readBytes(res.body, ctx.maxBytes);
   if (!bytes) throw tooLarge(ctx, what);
   const digest = checkManifestDigest(reference, bytes, res.headers['docker-content-digest'], what);
-  return { descriptor: { mediaType: mediaTypeOf(res.headers['content-type'], bytes), digest, size: bytes.byteLength }, bytes, etag: res.headers['etag'] };
+  const mediaType = mediaTypeOf(res.headers['content-type'], bytes);
+  checkManifestAnswer(bytes, mediaType, accept, what);
+  return { descriptor: { mediaType, digest, size: bytes.byteLength }, bytes, etag: res.headers['etag'] };
+}
+
+/**
+ * A 200 answer must be a JSON object of a media type we asked for: an HTML
+ * error page or a proxy's login form is a protocol failure, never a manifest
+ * to copy or tag. (`application/json` is tolerated for registries that send
+ * it with a manifest that names no mediaType.)
+ */
+function checkManifestAnswer(bytes: Uint8Array, mediaType: string, accept: string, what: string): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new RegistryError('invalid_manifest', `${what}: the registry answered ${mediaType} that is not a JSON manifest`, {
+      hint: 'check the registry address: something other than a registry answered',
+    });
+  }
+  const accepted = accept.split(',').map((t) => t.trim());
+  if (mediaType !== 'application/json' && !accepted.includes(mediaType)) {
+    throw new RegistryError('unsupported_media_type', `${what}: the registry answered ${mediaType}, which is none of the requested manifest types`, {
+      details: { mediaType, accepted },
+    });
+  }
 }
 
 /** The manifest's digest, after checking the bytes against the reference and the registry's header. */
@@ -115,7 +143,8 @@ export async function headManifest(reference: string, ctx: ManifestContext): Pro
   const digest = res.headers['docker-content-digest']?.trim();
   const size = Number(res.headers['content-length']);
   const mediaType = res.headers['content-type']?.split(';')[0]?.trim();
-  if (!digest || !isDigest(digest) || !Number.isSafeInteger(size) || !mediaType || mediaType === 'application/json') return undefined;
+  // Anything but a manifest type we asked for: GET it, which checks the answer.
+  if (!digest || !isDigest(digest) || !Number.isSafeInteger(size) || !mediaType || !isManifestMediaType(mediaType)) return undefined;
   if (isDigest(reference) && digest !== reference && parseDigest(digest).algorithm === parseDigest(reference).algorithm) {
     throw new VerificationError('digest_mismatch', `${what}: the registry answered for ${digest}`);
   }

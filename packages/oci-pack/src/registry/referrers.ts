@@ -149,7 +149,15 @@ export class Referrers {
 
   /** Reads the fallback index; a missing or invalid one (e.g. GitLab answering with the subject) reads as empty. */
   async readIndex(subjectDigest: string, signal?: AbortSignal): Promise<{ manifests: Descriptor[]; fetched: FetchedManifest | undefined; valid: boolean }> {
-    const fetched = await getManifest(fallbackTag(subjectDigest), { ...this.ctx.manifests, signal }, FALLBACK_ACCEPT, true);
+    let fetched: FetchedManifest | undefined;
+    try {
+      fetched = await getManifest(fallbackTag(subjectDigest), { ...this.ctx.manifests, signal }, FALLBACK_ACCEPT, true);
+    } catch (err) {
+      // Not a manifest at all (or of a type we did not ask for): as invalid as a wrong index.
+      if (!(err instanceof RegistryError) || (err.code !== 'invalid_manifest' && err.code !== 'unsupported_media_type')) throw err;
+      this.ctx.transport.debug(`  ${this.ctx.name}: tag ${fallbackTag(subjectDigest)} does not hold a manifest (${err.code}); ignoring it`);
+      return { manifests: [], fetched: undefined, valid: false };
+    }
     if (!fetched) return { manifests: [], fetched: undefined, valid: false };
     const index = fetched.descriptor.mediaType === MediaType.imageIndex && fetched.descriptor.digest !== subjectDigest ? parseIndex(fetched.bytes) : undefined;
     if (!index) {

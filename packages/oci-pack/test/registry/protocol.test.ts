@@ -159,6 +159,16 @@ describe('against a hostile registry', () => {
     await expect(client.repository('a').fetchManifest(m.desc.digest)).rejects.toMatchObject({ code: 'digest_mismatch' });
   });
 
+  it('refuses an answer that is not a manifest of a requested type (HTML page, config blob)', async () => {
+    const page = '<html><body>Sign in to the proxy</body></html>';
+    h.route('GET', /^\/v2\/html\/manifests\/v1$/, hostile.manifest(page, { mediaType: 'text/html' }));
+    await expect(client.repository('html').fetchManifest('v1')).rejects.toMatchObject({ code: 'invalid_manifest', kind: 'registry' });
+    // resolve HEADs first: a text/html answer with a digest must not become a descriptor either.
+    await expect(client.repository('html').resolve('v1')).rejects.toMatchObject({ code: 'invalid_manifest', kind: 'registry' });
+    h.route('GET', /^\/v2\/config\/manifests\/v1$/, hostile.manifest('{"architecture":"amd64"}', { mediaType: 'application/vnd.oci.image.config.v1+json' }));
+    await expect(client.repository('config').fetchManifest('v1')).rejects.toMatchObject({ code: 'unsupported_media_type', kind: 'registry' });
+  });
+
   it('caps manifest size, declared or not', async () => {
     h.route('GET', /^\/v2\/big\/manifests\/declared$/, hostile.oversized(1_000_000));
     h.route('GET', /^\/v2\/big\/manifests\/chunked$/, hostile.oversized(1_000_000, { declareLength: false }));
