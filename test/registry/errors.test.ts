@@ -3,11 +3,12 @@
  * the documented exit code (2 bad input, 3 not found, 4 auth, 5 network),
  * and nothing half-written at a copy's destination.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, peerAvailable, runEpack, runTool, type RunResult, type Sandbox } from '../harness/cli.js';
 import { freePort } from '../harness/process.js';
+import { hostile, startHostileRegistry } from '../harness/hostile-registry.js';
 import { startRegistry, stopAllRegistries, type RunningRegistry } from '../harness/registries.js';
 
 function expectFailure(r: RunResult, exitCode: number, code: string): void {
@@ -75,6 +76,22 @@ describe('registry command failures', () => {
     expect(copy.code, copy.stderr).toBe(4);
     const check = await runEpack(['resolve', `${basic.host}/team/pack:v1`], { sandbox, dockerConfigDir: basic.dockerConfigDir });
     expect(check.code, check.stderr).toBe(3);
+  });
+
+  it('a server answering HTML instead of manifests exits 6, and a copy from it writes nothing', async () => {
+    const h = await startHostileRegistry();
+    try {
+      h.route('GET', /^\/v2\/web\/page\/manifests\//, hostile.bytes('<html>Sign in</html>', 'text/html', { 'Docker-Content-Digest': `sha256:${'1'.repeat(64)}` }));
+      const ref = `${h.host}/web/page:v1`;
+      for (const args of [['resolve', ref], ['discover', ref], ['manifest', 'fetch', ref]]) {
+        expectFailure(await runEpack(args, { sandbox }), 6, 'invalid_manifest');
+      }
+      const layout = path.join(sandbox.home, 'from-html');
+      expectFailure(await runEpack(['copy', ref, `oci:${layout}:v1`], { sandbox }), 6, 'invalid_manifest');
+      expect(existsSync(path.join(layout, 'index.json'))).toBe(false);
+    } finally {
+      await h.close();
+    }
   });
 
   it('bad flag values exit 2', async () => {

@@ -81,9 +81,9 @@ async function getManifestOnce(reference: string, ctx: ManifestContext, accept: 
   }
   const bytes = await readBytes(res.body, ctx.maxBytes);
   if (!bytes) throw tooLarge(ctx, what);
-  const digest = checkManifestDigest(reference, bytes, res.headers['docker-content-digest'], what);
   const mediaType = mediaTypeOf(res.headers['content-type'], bytes);
   checkManifestAnswer(bytes, mediaType, accept, what);
+  const digest = checkManifestDigest(reference, bytes, res.headers['docker-content-digest'], what);
   return { descriptor: { mediaType, digest, size: bytes.byteLength }, bytes, etag: res.headers['etag'] };
 }
 
