@@ -8,11 +8,12 @@
  * caller's `verify`) passed; nothing is left behind otherwise.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Descriptor } from '../oci/descriptor.js';
 import type { Readable } from 'node:stream';
+import { EpackError, UsageError } from '../error.js';
 import { compareUtf8 } from '../pack/digest.js';
 import { writePack } from '../pack/write.js';
 import type { EmbeddedArtifact, PackLimits } from '../pack/types.js';
@@ -82,6 +83,10 @@ export async function pullPack(store: PackSourceStore, reference: string | Descr
   options.onProgress?.({ ...progress });
 
   const out = path.resolve(options.out);
+  // Like build: the output's folder is created, and before any download, so a bad -o fails at once.
+  await mkdir(path.dirname(out), { recursive: true }).catch((err: unknown) => {
+    throw outputError(out, err);
+  });
   // Staged outside the output directory: a process killed mid-pull (SIGKILL
   // cannot be cleaned up after) leaves nothing partial next to `out`.
   const staging = await mkdtemp(path.join(tmpdir(), 'epack-pull-'));
@@ -120,7 +125,9 @@ export async function pullPack(store: PackSourceStore, reference: string | Descr
     options.signal?.throwIfAborted();
     if (options.verify) await options.verify(tmp, { store, descriptor: remote.descriptor });
     options.signal?.throwIfAborted();
-    await moveInto(tmp, out);
+    await moveInto(tmp, out).catch((err: unknown) => {
+      throw outputError(out, err);
+    });
   } finally {
     prefetcher.close();
     await rm(staging, { recursive: true, force: true });
@@ -136,6 +143,11 @@ export async function pullPack(store: PackSourceStore, reference: string | Descr
     attestations: remote.attestations.length,
     bytes: progress.bytesTotal,
   };
+}
+
+function outputError(out: string, err: unknown): EpackError {
+  if (err instanceof EpackError) return err;
+  return new UsageError('output_not_writable', `cannot write ${out}: ${(err as Error).message}`, { cause: err, hint: 'choose another -o path' });
 }
 
 /** Renames `from` to `to`; across file systems, copies next to `to` first so `to` still appears atomically. */

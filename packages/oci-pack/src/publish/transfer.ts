@@ -2,7 +2,7 @@
  * The push and pull operations of the CLI, from strings to results: open the
  * pack file and the store, resolve remotes, push or pull, close everything.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { EpackError, UsageError } from '../error.js';
 import { openPack } from '../pack/read.js';
@@ -176,7 +176,8 @@ export async function pullPackRef(request: PullRefRequest): Promise<PullRefResul
     const source = await resolveSource({ reference: request.reference, ...pick(request, ['environment', 'configFile', 'cwd']) });
     const opened = await openTarget(source.reference, { ...request.targetOptions, readOnly: true, pool });
     const descriptor = await resolveReference(opened, pick(request, ['signal']));
-    const out = request.out ?? path.join(request.cwd ?? process.cwd(), defaultPackName(opened.base, opened.reference.tag, descriptor.digest));
+    const name = defaultPackName(opened.base, opened.reference.tag, descriptor.digest);
+    const out = request.out === undefined ? path.join(request.cwd ?? process.cwd(), name) : intoFolder(request.out, name);
     const result = await pullPack(opened.target, descriptor, {
       out,
       displayName: `${opened.base}@${descriptor.digest}`,
@@ -206,6 +207,12 @@ export async function openRemotePackRef(reference: string, targetOptions: OpenTa
     await closePool?.();
     throw err;
   }
+}
+
+/** `-o out/` or `-o` an existing folder (as `oras pull -o` takes one): the default name inside it. */
+function intoFolder(out: string, name: string): string {
+  const isFolder = /[\\/]$/.test(out) || (statSync(out, { throwIfNoEntry: false })?.isDirectory() ?? false);
+  return isFolder ? path.join(out, name) : out;
 }
 
 /** `store-v1.epack`, `evidence-0123456789ab.epack`. */

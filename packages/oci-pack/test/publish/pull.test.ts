@@ -175,3 +175,53 @@ describe('an aborted pull', () => {
     expect(await readdir(out)).toEqual([]);
   });
 });
+
+describe('the output path', () => {
+  it('creates missing folders, and refuses an unwritable -o with output_not_writable before downloading', async () => {
+    const { writeFile: write, mkdir: makeDir } = await import('node:fs/promises');
+    const store = new MemoryStore();
+    const pushed = await pushPack(store, pack, { tags: ['v1'] });
+    const nested = path.join(dir, 'new', 'sub', 'pulled.epack');
+    await pullPack(store, 'v1', { out: nested });
+    expect((await readFile(nested)).equals(await readFile(packPath))).toBe(true);
+
+    const fetched: string[] = [];
+    const counting = new Proxy(store, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (prop !== 'fetch' || typeof value !== 'function') return value;
+        return (desc: Descriptor, ...rest: unknown[]) => {
+          fetched.push(desc.digest);
+          return (value as (...a: unknown[]) => unknown).apply(target, [desc, ...rest]);
+        };
+      },
+    });
+    const artifactDigests = pack.artifacts.map((a) => a.digest);
+    const aFile = path.join(dir, 'plain.txt');
+    await write(aFile, 'not a folder');
+    const underFile = pullPack(counting, pushed.digest, { out: path.join(aFile, 'x.epack') });
+    await expect(underFile).rejects.toMatchObject({ code: 'output_not_writable', kind: 'input' });
+    expect(fetched.filter((d) => artifactDigests.includes(d))).toEqual([]); // no artifact was downloaded
+    const aDir = path.join(dir, 'a-folder');
+    await makeDir(aDir);
+    await expect(pullPack(counting, pushed.digest, { out: aDir })).rejects.toMatchObject({ code: 'output_not_writable', kind: 'input' });
+    expect(await readdir(aDir)).toEqual([]);
+  });
+});
+
+describe('pullPackRef -o a folder', () => {
+  it('writes the default name inside an existing folder or a path ending in /', async () => {
+    const { pushPackFile, pullPackRef } = await import('../../src/publish/transfer.js');
+    const { mkdir: makeDir } = await import('node:fs/promises');
+    const layout = path.join(dir, 'layout-for-folders');
+    await pushPackFile({ target: `oci:${layout}:v1`, packPath, env: {} });
+    const existing = path.join(dir, 'existing-folder');
+    await makeDir(existing);
+    const intoExisting = await pullPackRef({ reference: `oci:${layout}:v1`, out: existing });
+    expect(intoExisting.out).toBe(path.join(existing, 'layout-for-folders-v1.epack'));
+    const fresh = path.join(dir, 'fresh-folder') + path.sep;
+    const intoFresh = await pullPackRef({ reference: `oci:${layout}:v1`, out: fresh });
+    expect(intoFresh.out).toBe(path.join(fresh, 'layout-for-folders-v1.epack'));
+    for (const file of [intoExisting.out, intoFresh.out]) expect((await readFile(file)).equals(await readFile(packPath))).toBe(true);
+  });
+});
