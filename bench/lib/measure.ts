@@ -39,7 +39,7 @@ export async function measure(spec: CommandSpec): Promise<Measurement> {
       if (out.length < 1 << 20) out += d.toString();
     });
     child.stderr.on('data', (d: Buffer) => {
-      if (err.length < 8192) err += d.toString();
+      err = (err + d.toString()).slice(-16384); // the end says why it failed
     });
     child.on('error', reject);
     child.on('close', (c) => resolve({ code: c ?? -1, stdout: out, stderr: err }));
@@ -52,7 +52,7 @@ export async function measure(spec: CommandSpec): Promise<Measurement> {
   }
   rmSync(dir, { recursive: true, force: true });
   if (code !== 0) {
-    throw new Error(`${path.basename(spec.cmd)} ${spec.args.join(' ')} exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    throw new Error(`${path.basename(spec.cmd)} ${spec.args.join(' ')} exited ${code}:\n${stderr.trim().split('\n').slice(-12).join('\n')}`);
   }
   return { ms, rssMiB, stdout };
 }

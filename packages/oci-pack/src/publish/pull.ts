@@ -69,6 +69,7 @@ export async function pullPack(store: PackSourceStore, reference: string | Descr
   const remote = await openRemotePack(store, reference, {
     ...signalOption,
     ...(options.displayName ? { displayName: options.displayName } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
   });
 
   const attestations: { path: string; bytes: Uint8Array }[] = [];

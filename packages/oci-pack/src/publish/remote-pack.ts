@@ -10,7 +10,7 @@ import type { Descriptor, ImageManifest } from '../oci/descriptor.js';
 import { DigestVerifier, verifyBytes } from '../oci/digest.js';
 import { computeManifestDigest } from '../pack/digest.js';
 import { embeddedArtifacts, parseManifest } from '../pack/manifest.js';
-import type { EmbeddedArtifact, PackManifest, PackReader } from '../pack/types.js';
+import type { EmbeddedArtifact, PackLimits, PackManifest, PackReader } from '../pack/types.js';
 import { readAll } from '../store/read-all.js';
 import type { FetchOptions, Fetcher, Resolver } from '../store/types.js';
 import { MAX_IMAGE_MANIFEST_SIZE, type PackLayers, matchPackLayers, parsePackImageManifest } from './mapping.js';
@@ -24,6 +24,8 @@ export interface RemotePackOptions {
   displayName?: string;
   /** Called by {@link RemotePack.close} (closes connections of the store). */
   onClose?: () => Promise<void>;
+  /** Budgets manifest.json is checked against (default: the spec's). */
+  limits?: Partial<PackLimits>;
 }
 
 /** A pack artifact in a store; implements {@link PackReader}. */
@@ -93,7 +95,7 @@ export async function openRemotePack(store: PackSourceStore, reference: string |
   verifyBytes(descriptor, manifestBytes, display);
   const imageManifest = parsePackImageManifest(manifestBytes, display);
   const configBytes = await readAll(await fetchVerified(store, imageManifest.config, `${display}: manifest.json`, signalOption), imageManifest.config.size);
-  const manifest = parseManifest(configBytes);
+  const manifest = parseManifest(configBytes, options.limits ?? {});
   const layers = matchPackLayers(imageManifest, manifest, display);
   return new RemotePack(store, { ...descriptor }, imageManifest, configBytes, manifest, layers, display, options.onClose);
 }
