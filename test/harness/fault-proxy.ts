@@ -202,7 +202,12 @@ export async function startFaultProxy(upstream: string, options: FaultProxyOptio
       req.on('end', () => req.socket.destroy());
       return;
     }
-    if (fault?.kind === 'stall') await waitOrClose(fault.ms);
+    if (fault?.kind === 'stall') {
+      // The recorder's 'data' listener keeps the request flowing: pause it, or a
+      // body that arrives during the stall is lost (pipe() below resumes it).
+      req.pause();
+      await waitOrClose(fault.ms);
+    }
     if (req.socket.destroyed) return;
 
     const upstreamReq = http.request({
