@@ -52,10 +52,14 @@ function watchTag(registryUrl: string, repo: string, tag: string): { stop(): Pro
   };
 }
 
-/** The digests a request log shows being uploaded (monolithic PUT or single POST with ?digest=). */
+/**
+ * The digests a request log shows committed by an upload: a monolithic PUT or
+ * a single POST with ?digest= answered 201 (docker-registry answers such a
+ * POST with 202, an open session, and the PUT follows).
+ */
 function uploadedDigests(proxy: FaultProxy): string[] {
   return proxy.requests
-    .filter((r) => (r.method === 'PUT' || r.method === 'POST') && UPLOAD_PUT.test(r.path) && r.status !== undefined && r.status >= 200 && r.status < 300)
+    .filter((r) => (r.method === 'PUT' || r.method === 'POST') && UPLOAD_PUT.test(r.path) && r.status === 201)
     .map((r) => new URL(r.path, 'http://x').searchParams.get('digest'))
     .filter((d): d is string => d !== null);
 }
@@ -79,8 +83,9 @@ for (const kind of KINDS) {
       const repo = 'hard/faults';
       proxy.reset();
       // Uploads: a reset mid-body, 500/502/503, a 429 with Retry-After.
-      proxy.addRule({ method: 'PUT', path: UPLOAD_PUT, nth: [2, 9], fault: { kind: 'reset-request', afterBytes: 512 } });
-      proxy.addRule({ method: 'PUT', path: UPLOAD_PUT, nth: 5, fault: { kind: 'status', status: 500 } });
+      // Uploads are a single POST with the body where the registry takes it (olareg), else POST + PUT.
+      proxy.addRule({ method: /^(POST|PUT)$/, path: UPLOAD_PUT, nth: [2, 9], fault: { kind: 'reset-request', afterBytes: 512 } });
+      proxy.addRule({ method: /^(POST|PUT)$/, path: UPLOAD_PUT, nth: 5, fault: { kind: 'status', status: 500 } });
       proxy.addRule({ method: 'POST', path: UPLOAD_PUT, nth: [3, 20], fault: { kind: 'status', status: 502 } });
       proxy.addRule({ method: 'POST', path: UPLOAD_PUT, nth: 11, fault: { kind: 'retry-after', seconds: 1 } });
       proxy.addRule({ method: 'HEAD', path: BLOB_GET, nth: [4, 30], fault: { kind: 'status', status: 503 } });
