@@ -65,10 +65,15 @@ export function verifyBytes(expected: ExpectedContent, bytes: Uint8Array, where:
  * A pass-through stream that hashes and counts what flows through it. It
  * errors (instead of ending) with `size_mismatch` as soon as more than
  * `expected.size` bytes arrive, or at the end when the size or digest is off.
+ * The last chunk is held back until the digest is checked, so a reader (an
+ * upload's request body, a file being written) never receives the complete
+ * content of a blob that does not verify: the mismatch is always reported
+ * here, never raced by a registry's own DIGEST_INVALID.
  */
 export class DigestVerifier extends Transform {
   private readonly hash: Hash;
   private seen = 0;
+  private held: Buffer | undefined;
 
   constructor(
     private readonly expected: ExpectedContent,
@@ -92,7 +97,9 @@ export class DigestVerifier extends Transform {
     }
     this.hash.update(chunk);
     this.onProgress?.(this.seen);
-    done(null, chunk);
+    const previous = this.held;
+    this.held = chunk;
+    done(null, previous);
   }
 
   override _flush(done: TransformCallback): void {
@@ -101,6 +108,10 @@ export class DigestVerifier extends Transform {
       return;
     }
     const actual = `${parseDigest(this.expected.digest).algorithm}:${this.hash.digest('hex')}`;
-    done(actual === this.expected.digest ? null : digestMismatchError(this.expected, actual, this.where));
+    if (actual !== this.expected.digest) {
+      done(digestMismatchError(this.expected, actual, this.where));
+      return;
+    }
+    done(null, this.held);
   }
 }

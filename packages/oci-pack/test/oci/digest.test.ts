@@ -38,6 +38,26 @@ describe('digests', () => {
     expect(seen).toEqual([5, bytes.length]);
   });
 
+  it('passes every byte of matching content, in order', async () => {
+    const out: Buffer[] = [];
+    await pipeline(Readable.from([bytes.subarray(0, 3), bytes.subarray(3, 9), bytes.subarray(9)]), new DigestVerifier({ digest, size: bytes.length }, 'x'), async function* (source) {
+      for await (const chunk of source) out.push(chunk as Buffer);
+    });
+    expect(Buffer.concat(out).equals(bytes)).toBe(true);
+  });
+
+  it('never hands out the complete content of a blob that does not verify', async () => {
+    const received: Buffer[] = [];
+    const corrupt = Buffer.from('hello evidencf');
+    await expect(
+      pipeline(Readable.from([corrupt.subarray(0, 6), corrupt.subarray(6)]), new DigestVerifier({ digest, size: bytes.length }, 'x'), async function* (source) {
+        for await (const chunk of source) received.push(chunk as Buffer);
+      }),
+    ).rejects.toMatchObject({ code: 'digest_mismatch' });
+    // A registry reading this as a request body could not see the whole blob and answer DIGEST_INVALID first.
+    expect(Buffer.concat(received).length).toBeLessThan(corrupt.length);
+  });
+
   it('errors with digest_mismatch / size_mismatch', async () => {
     await expect(drain(Readable.from([Buffer.from('hello evidencf')]), new DigestVerifier({ digest, size: bytes.length }, 'x'))).rejects.toMatchObject({ code: 'digest_mismatch', kind: 'verification' });
     await expect(drain(Readable.from([bytes, Buffer.from('!')]), new DigestVerifier({ digest, size: bytes.length }, 'x'))).rejects.toMatchObject({ code: 'size_mismatch' });
