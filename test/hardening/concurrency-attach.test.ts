@@ -74,6 +74,15 @@ for (const { kind, mode } of KINDS) {
       const tree = JSON.parse(discover.stdout) as DiscoverNode;
       const listed = tree.referrers.filter((r) => r.artifactType === NOTE_TYPE).map((r) => r.digest);
       expect([...listed].sort()).toEqual([...attached].sort());
+
+      if (!reg.referrersApi) {
+        // The tag fallback really was used: the sha256-<hex> index lists every attached manifest.
+        const tag = tree.digest.replace(':', '-');
+        const res = await fetch(`${reg.url}/v2/hard/subject/manifests/${tag}`, { headers: { Accept: 'application/vnd.oci.image.index.v1+json' } });
+        expect(res.status).toBe(200);
+        const index = (await res.json()) as { manifests: { digest: string }[] };
+        expect(index.manifests.map((m) => m.digest).sort()).toEqual(expect.arrayContaining([...attached].sort()));
+      }
     }, 240_000); // 16 node processes on 2 shared cores: generous for a loaded CI machine
   });
 }
