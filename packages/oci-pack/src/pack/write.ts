@@ -8,6 +8,9 @@
  *   manifest.json, artifacts/, artifacts sorted by raw UTF-8 bytes,
  *   attestations sorted by raw UTF-8 bytes.
  */
+import { randomBytes } from 'node:crypto';
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { Readable } from 'node:stream';
 import { PackError } from '../error.js';
 import { checked } from './artifact-check.js';
@@ -24,7 +27,7 @@ export interface PackArtifactInput {
   /** Path inside the pack (`artifacts/...`), as in the manifest. */
   path: string;
   size: number;
-  /** Opens the bytes; called once per write attempt, when the entry is written. */
+  /** Opens the bytes; called exactly once, when the entry is written. */
   open(): Promise<Readable>;
 }
 
@@ -86,46 +89,92 @@ export async function writePack(outPath: string, input: WritePackInput, opts: Wr
   const attestations = checkAttestations(input.attestations ?? [], limits);
   const mtime = opts.mtime ?? zipTimeFromEnv();
 
-  const stored = new Set<string>();
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const entries = layout(input, expected, attestations, stored);
-    const result = await writeZipAtomic(outPath, entries, { mtime });
-    let retry = false;
-    for (const [name, sizes] of result.entrySizes) {
-      if (stored.has(name) || sizes.uncompressed <= sizes.compressed * MAX_WRITTEN_RATIO) continue;
-      stored.add(name);
-      retry = true;
+  const summary = (size: number): WritePackResult => ({
+    path: outPath,
+    size,
+    stream: manifest.stream,
+    packDigest: manifest.pack_digest,
+    manifestDigest,
+    artifacts: expected.size,
+    attestations: attestations.length,
+  });
+
+  // Pass one deflates what metadata allows, into a sibling temp file. Only
+  // the deflated sizes tell whether an entry compresses too well; if one
+  // does, pass two rewrites the archive storing it, reading every artifact
+  // back from pass one so no input (e.g. a registry blob) is opened twice.
+  const firstPath = siblingTempPath(outPath);
+  try {
+    const first = await writeZipAtomic(firstPath, layout(input.manifestBytes, sourcedArtifacts(input.artifacts, expected), attestations, new Set()), { mtime });
+    const stored = new Set<string>();
+    for (const [name, sizes] of first.entrySizes) {
+      if (sizes.uncompressed > sizes.compressed * MAX_WRITTEN_RATIO) stored.add(name);
     }
-    if (!retry || attempt === 1) {
-      return {
-        path: outPath,
-        size: result.size,
-        stream: manifest.stream,
-        packDigest: manifest.pack_digest,
-        manifestDigest,
-        artifacts: expected.size,
-        attestations: attestations.length,
-      };
+    if (stored.size === 0) {
+      await rename(firstPath, outPath).catch((err: unknown) => {
+        throw new PackError('zip_write_failed', `cannot move the pack to ${outPath}: ${(err as Error).message}`, { cause: err });
+      });
+      return summary(first.size);
     }
+    const firstPack = await openPack(firstPath, { limits: ownOutputLimits(limits, first.entrySizes) });
+    try {
+      const fromFirst = firstPack.artifacts.map((a) => ({ meta: expected.get(a.path)!, open: () => firstPack.openArtifact(a.path) }));
+      const second = await writeZipAtomic(outPath, layout(input.manifestBytes, fromFirst, attestations, stored), { mtime });
+      return summary(second.size);
+    } finally {
+      await firstPack.close();
+    }
+  } finally {
+    await rm(firstPath, { force: true }).catch(() => undefined);
   }
-  throw new PackError('internal_error', 'unreachable');
 }
 
-function layout(input: WritePackInput, expected: Map<string, EmbeddedArtifact>, attestations: PackAttestationInput[], stored: Set<string>): ZipWriteEntry[] {
-  const manifestBuffer = Buffer.from(input.manifestBytes.buffer, input.manifestBytes.byteOffset, input.manifestBytes.byteLength);
+/** An artifact to lay out: its manifest entry and where its bytes come from. */
+interface ArtifactSource {
+  meta: EmbeddedArtifact;
+  open(): Promise<Readable>;
+}
+
+function sourcedArtifacts(artifacts: readonly PackArtifactInput[], expected: Map<string, EmbeddedArtifact>): ArtifactSource[] {
+  return artifacts.map((a) => {
+    const meta = expected.get(a.path)!;
+    return { meta, open: async () => checked(await a.open(), meta) };
+  });
+}
+
+function siblingTempPath(outPath: string): string {
+  return join(dirname(resolvePath(outPath)), `.${basename(outPath)}.${randomBytes(6).toString('hex')}.pass1.tmp`);
+}
+
+/**
+ * Limits for reading back the archive this writer just wrote from checked
+ * inputs: the caller's, widened only where the archive as a whole may
+ * legitimately exceed them (its entries' ratio is what pass two fixes).
+ */
+function ownOutputLimits(limits: PackLimits, entrySizes: ReadonlyMap<string, { uncompressed: number }>): PackLimits {
+  let total = 0;
+  for (const sizes of entrySizes.values()) total += sizes.uncompressed;
+  return {
+    ...limits,
+    maxPackSize: Math.max(limits.maxPackSize, total),
+    maxEntryCount: Math.max(limits.maxEntryCount, entrySizes.size + 1),
+    maxCompressionRatio: Number.MAX_VALUE,
+  };
+}
+
+function layout(manifestBytes: Uint8Array, artifacts: readonly ArtifactSource[], attestations: PackAttestationInput[], stored: ReadonlySet<string>): ZipWriteEntry[] {
+  const manifestBuffer = Buffer.from(manifestBytes.buffer, manifestBytes.byteOffset, manifestBytes.byteLength);
   const entries: ZipWriteEntry[] = [
     bufferEntry(MANIFEST_PATH, manifestBuffer, !stored.has(MANIFEST_PATH)),
     { kind: 'directory', name: ARTIFACTS_DIR },
   ];
-  const artifacts = [...input.artifacts].sort((a, b) => compareUtf8(a.path, b.path));
-  for (const a of artifacts) {
-    const meta = expected.get(a.path)!;
+  for (const { meta, open } of [...artifacts].sort((a, b) => compareUtf8(a.meta.path, b.meta.path))) {
     entries.push({
       kind: 'file',
-      name: a.path,
+      name: meta.path,
       size: meta.size,
-      compress: !stored.has(a.path) && shouldDeflate(a.path, meta.content_type),
-      open: async () => checked(await a.open(), meta),
+      compress: !stored.has(meta.path) && shouldDeflate(meta.path, meta.content_type),
+      open,
     });
   }
   for (const att of attestations) {

@@ -86,6 +86,31 @@ describe('writePack', () => {
     await zip.close();
   });
 
+  it('opens every artifact once, also when an entry must be stored after all', async () => {
+    const zeros = Buffer.alloc(300_000);
+    const arts = { ...files, 'artifacts/zeros.bin': zeros };
+    const opened = new Map<string, number>();
+    const artifacts: PackArtifactInput[] = Object.entries(arts).map(([p, data]) => ({
+      path: p,
+      size: Buffer.byteLength(data),
+      open: async () => {
+        opened.set(p, (opened.get(p) ?? 0) + 1);
+        return Readable.from([Buffer.from(data)]);
+      },
+    }));
+    const out = path.join(dir, 'once.epack');
+    const attestations = [{ path: 'attestations/k.sigstore.json', bytes: Buffer.from('{"k":1}') }];
+    await writePack(out, { manifestBytes: manifestFor(arts), artifacts, attestations }, { mtime: new Date('2024-01-02T03:04:05Z') });
+    expect(Object.fromEntries(opened)).toEqual(Object.fromEntries(Object.keys(arts).map((p) => [p, 1])));
+    // the bytes the two-pass writer produced when it opened every artifact again
+    expect(createHash('sha256').update(readFileSync(out)).digest('hex')).toBe('21cf4ee2928ca30802d496f5098d2c23a6d1ede975232c8142545767315d385c');
+    const zip = await SafeZip.open(out);
+    expect(zip.files.get('artifacts/zeros.bin')!.compressionMethod).toBe(0);
+    expect(zip.files.get('artifacts/b.json')!.compressionMethod).toBe(8);
+    await zip.close();
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
   it('adds an attestation without touching manifest.json or artifacts', async () => {
     const out = path.join(dir, 'sign.epack');
     const manifestBytes = manifestFor(files);
