@@ -25,6 +25,7 @@ GO_TOOLS=(
   "epack-go|github.com/locktivity/epack|v0.1.34|github.com/locktivity/epack/cmd/epack"
   "distribution|github.com/distribution/distribution/v3|v3.1.1|github.com/distribution/distribution/v3/cmd/registry"
   "cosign|github.com/sigstore/cosign/v3|v3.1.2|github.com/sigstore/cosign/v3/cmd/cosign"
+  "cosign2|github.com/sigstore/cosign/v2|v2.6.4|github.com/sigstore/cosign/v2/cmd/cosign"
 )
 
 # `go install pkg@version` asks the proxy for the module's version list to

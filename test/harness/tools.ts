@@ -26,6 +26,7 @@ export type ToolName =
   | 'regctl'
   | 'crane'
   | 'cosign'
+  | 'cosign2'
   | 'epack-go'
   | 'chromium';
 

@@ -19,6 +19,7 @@ import { registryAvailable, startRegistry, type RegistryKind, type RunningRegist
 
 const cosign = requireTool('cosign', 'sign interop with cosign');
 const oras = requireTool('oras', 'sign interop with cosign');
+const cosign2 = requireTool('cosign2', 'sign interop with cosign v2 (--new-bundle-format)');
 const KINDS: RegistryKind[] = ['olareg', 'distribution2'];
 
 for (const kind of KINDS) {
@@ -120,6 +121,25 @@ for (const kind of KINDS) {
       expect(verified.predicateType).toBe('https://slsa.dev/provenance/v1');
       expect(`sha256:${verified.subject[0]!.digest.sha256}`).toBe(digest);
       const wrong = await runTool('cosign', [...args, '--key', cosignPub, ref]);
+      expect(wrong.code).not.toBe(0);
+    });
+
+    it.skipIf(!cosign2)('cosign v2.6.4 --new-bundle-format verifies what epack signs and attaches, by key', async () => {
+      const { ref, digest } = await pushImage();
+      expect((await runEpack(['sign', ref, '--key', ours.key, '--tlog-upload=false'])).code).toBe(0);
+      const statement = path.join(dir, `provenance-v2-${n}.json`);
+      await writeFile(statement, JSON.stringify({ predicateType: 'https://slsa.dev/provenance/v1', predicate: {} }));
+      expect((await runEpack(['attach', ref, '--attestation', statement, '--key', ours.key, '--tlog-upload=false'])).code).toBe(0);
+      // cosign v2 wants a trusted root with the new bundle format even for a key; an empty one will do.
+      const emptyRoot = path.join(dir, 'empty-trusted-root.json');
+      await writeFile(emptyRoot, JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1' }));
+      const common = ['--new-bundle-format', '--trusted-root', emptyRoot, '--insecure-ignore-tlog', '--allow-http-registry'];
+      const ok = await runTool('cosign2', ['verify', ...common, '--key', ours.pub, ref]);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stdout).toContain(digest);
+      const attested = await runTool('cosign2', ['verify-attestation', ...common, '--type', 'slsaprovenance1', '--key', ours.pub, ref]);
+      expect(attested.code, attested.stderr).toBe(0);
+      const wrong = await runTool('cosign2', ['verify', ...common, '--key', cosignPub, ref]);
       expect(wrong.code).not.toBe(0);
     });
 
