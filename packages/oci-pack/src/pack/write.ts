@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { Readable } from 'node:stream';
+import { deflateRawSync } from 'node:zlib';
 import { PackError } from '../error.js';
 import { checked } from './artifact-check.js';
 import { compareUtf8, computeManifestDigest } from './digest.js';
@@ -21,7 +22,7 @@ import { validateArtifactPath } from './paths.js';
 import type { EmbeddedArtifact, PackLimits, PackManifest } from './types.js';
 import { openPack } from './read.js';
 import { ARTIFACTS_PREFIX as ARTIFACTS_DIR, ATTESTATIONS_PREFIX as ATTESTATIONS_DIR, checkAttestationFileName, MANIFEST_PATH } from './entries.js';
-import { writeZipAtomic, zipTimeFromEnv, type ZipWriteEntry } from './zip-write.js';
+import { writeZipAtomic, ZIP_DEFLATE_LEVEL, zipTimeFromEnv, type ZipWriteEntry } from './zip-write.js';
 
 export interface PackArtifactInput {
   /** Path inside the pack (`artifacts/...`), as in the manifest. */
@@ -71,6 +72,26 @@ const MAX_WRITTEN_RATIO = 50;
 
 const STORED_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.gif', '.webp', '.pdf', '.zip', '.gz', '.tgz', '.xz', '.zst', '.bz2', '.7z', '.jar', '.epack', '.woff2', '.mp4']);
 const STORED_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'application/zip', 'application/gzip', 'application/zstd', 'application/x-xz']);
+
+/**
+ * Content check for artifacts of 64 KiB or more that metadata would
+ * deflate: their first 64 KiB are deflated at the writer's level, and the
+ * artifact is stored when that saves less than 3% (compressed >= 97% of the
+ * sample). Smaller artifacts cost little to deflate and keep the metadata rule. Random, encrypted or compressed data then skips a ~30 MB/s
+ * deflate that gains nothing. A pure function of the bytes, so build and
+ * pull choose alike and packs stay byte-identical.
+ */
+export const INCOMPRESSIBLE_SAMPLE_BYTES = 64 * 1024;
+export const INCOMPRESSIBLE_RATIO = 0.97;
+
+/** Whether a sample of an entry's first bytes is worth deflating. */
+export function sampleDeflates(head: Uint8Array): boolean {
+  if (head.length === 0) return true;
+  const compressed = deflateRawSync(head, { level: ZIP_DEFLATE_LEVEL }).length;
+  return compressed < head.length * INCOMPRESSIBLE_RATIO;
+}
+
+const CONTENT_SAMPLE = { bytes: INCOMPRESSIBLE_SAMPLE_BYTES, deflate: (head: Buffer): boolean => sampleDeflates(head) };
 
 /** Store or deflate, from metadata only: already-compressed formats are stored. */
 export function shouldDeflate(path: string, contentType?: string): boolean {
@@ -174,6 +195,7 @@ function layout(manifestBytes: Uint8Array, artifacts: readonly ArtifactSource[],
       name: meta.path,
       size: meta.size,
       compress: !stored.has(meta.path) && shouldDeflate(meta.path, meta.content_type),
+      ...(meta.size >= INCOMPRESSIBLE_SAMPLE_BYTES ? { sample: CONTENT_SAMPLE } : {}),
       open,
     });
   }

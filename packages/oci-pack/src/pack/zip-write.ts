@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import * as yazl from 'yazl';
 import { EpackError, PackError } from '../error.js';
 
@@ -31,8 +31,15 @@ export type ZipWriteEntry =
       name: string;
       /** Exact size in bytes; the write fails if the stream gives another count. */
       size: number;
-      /** Deflate (true) or store (false). Must be decided from metadata, never from timing. */
+      /** Deflate (true) or store (false). Must be decided from metadata or bytes, never from timing. */
       compress: boolean;
+      /**
+       * When `compress` is true, may still choose to store the entry from a
+       * sample of its first bytes (the whole entry if smaller): the writer
+       * buffers that head, asks, then emits head + rest, so the input is
+       * read once. Must be a pure function of the sample.
+       */
+      sample?: { bytes: number; deflate(head: Buffer): boolean };
       /** Opened only when the entry is written, so one input is open at a time. */
       open: () => Promise<Readable>;
     };
@@ -112,6 +119,9 @@ interface YazlEntryState {
   uncompressedSize: number;
 }
 
+/** yazl's deflate level when `compress` is true. */
+export const ZIP_DEFLATE_LEVEL = 6;
+
 function writeZip(tmpPath: string, entries: readonly ZipWriteEntry[], mtime: Date): Promise<ZipWriteResult> {
   return new Promise<ZipWriteResult>((resolve, reject) => {
     const zip = new yazl.ZipFile();
@@ -148,41 +158,106 @@ function writeZip(tmpPath: string, entries: readonly ZipWriteEntry[], mtime: Dat
       resolve({ size: written, entrySizes });
     });
     zip.outputStream.pipe(out);
-    try {
+    // Entries are added one at a time, each once the previous input has been
+    // read: one input is open at a time, and a sampled entry's store/deflate
+    // choice is known before yazl writes its local header.
+    const addAll = async (): Promise<void> => {
       for (const entry of entries) {
+        if (settled) return;
         if (entry.kind === 'directory') {
           zip.addEmptyDirectory(entry.name, { mtime, mode: DIRECTORY_MODE, forceDosTimestamp: true });
           continue;
         }
-        zip.addReadStreamLazy(
-          entry.name,
-          {
-            mtime,
-            mode: FILE_MODE,
-            forceDosTimestamp: true,
-            compress: entry.compress,
-            size: entry.size,
-            // zip64 from the start when the size needs it, so the local header agrees
-            forceZip64Format: entry.size > 0xfffffffe,
-          },
-          (cb: (err: Error | null, stream: NodeJS.ReadableStream) => void) => {
-            entry.open().then(
-              (stream) => {
-                inputs.add(stream);
-                stream.once('error', (err) => fail(wrapInputError(entry.name, err)));
-                stream.once('close', () => inputs.delete(stream));
-                cb(null, stream);
-              },
-              (err: unknown) => fail(wrapInputError(entry.name, err)),
-            );
-          },
-        );
+        let stream: Readable;
+        let compress = entry.compress;
+        try {
+          const opened = await entry.open();
+          stream = opened;
+          if (compress && entry.sample) {
+            inputs.add(opened);
+            const head = await readHead(opened, Math.min(entry.sample.bytes, entry.size));
+            inputs.delete(opened);
+            compress = entry.sample.deflate(head);
+            stream = prepend(head, opened);
+          }
+        } catch (err) {
+          fail(wrapInputError(entry.name, err));
+          return;
+        }
+        if (settled) {
+          stream.destroy();
+          return;
+        }
+        inputs.add(stream);
+        const consumed = new Promise<void>((resolveConsumed) => {
+          stream.once('end', () => resolveConsumed());
+          stream.once('close', () => {
+            inputs.delete(stream);
+            resolveConsumed();
+          });
+        });
+        stream.once('error', (err) => fail(wrapInputError(entry.name, err)));
+        zip.addReadStream(stream, entry.name, {
+          mtime,
+          mode: FILE_MODE,
+          forceDosTimestamp: true,
+          compress,
+          size: entry.size,
+          // zip64 from the start when the size needs it, so the local header agrees
+          forceZip64Format: entry.size > 0xfffffffe,
+        });
+        await consumed;
       }
-      zip.end();
-    } catch (err) {
-      fail(err);
-    }
+      if (!settled) zip.end();
+    };
+    addAll().catch(fail);
   });
+}
+
+/** Reads up to `bytes` from the start of `stream` (fewer only at its end), leaving the rest unread. */
+function readHead(stream: Readable, bytes: number): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let have = 0;
+    const done = (): void => {
+      stream.off('readable', onReadable);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      const all = Buffer.concat(chunks);
+      if (all.length > bytes && !stream.readableEnded) stream.unshift(all.subarray(bytes));
+      resolve(all.subarray(0, bytes));
+    };
+    const onReadable = (): void => {
+      let chunk: Buffer | null;
+      while (have < bytes && (chunk = stream.read() as Buffer | null) !== null) {
+        chunks.push(chunk);
+        have += chunk.length;
+      }
+      if (have >= bytes) done();
+    };
+    const onEnd = (): void => done();
+    const onError = (err: Error): void => {
+      stream.off('readable', onReadable);
+      stream.off('end', onEnd);
+      reject(err);
+    };
+    stream.on('readable', onReadable);
+    stream.once('end', onEnd);
+    stream.once('error', onError);
+    if (bytes === 0) done();
+  });
+}
+
+/** `head` followed by the unread rest of `rest`, as one stream. */
+function prepend(head: Buffer, rest: Readable): Readable {
+  const out = new PassThrough();
+  if (head.length > 0) out.write(head);
+  rest.once('error', (err) => out.destroy(err));
+  out.once('close', () => {
+    if (!rest.readableEnded) rest.destroy();
+  });
+  rest.pipe(out);
+  return out;
 }
 
 function wrapInputError(name: string, err: unknown): unknown {

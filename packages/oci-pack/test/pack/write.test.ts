@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -109,6 +109,41 @@ describe('writePack', () => {
     expect(zip.files.get('artifacts/b.json')!.compressionMethod).toBe(8);
     await zip.close();
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('stores an artifact whose content sample does not compress, deterministically, opening each input once', async () => {
+    const random = randomBytes(1024 * 1024);
+    const json = Buffer.from(JSON.stringify(Array.from({ length: 20_000 }, (_, i) => ({ id: i, name: `item-${i}`, ok: i % 3 === 0 }))).slice(0, 1024 * 1024));
+    const arts: Record<string, Buffer> = { 'artifacts/random.bin': random, 'artifacts/data.json': json };
+    const opened = new Map<string, number>();
+    // chunked input, so the 64 KiB sample spans several reads
+    const chunks = (data: Buffer): Buffer[] => Array.from({ length: Math.ceil(data.length / 10_000) }, (_, i) => data.subarray(i * 10_000, (i + 1) * 10_000));
+    const artifacts = (): PackArtifactInput[] =>
+      Object.entries(arts).map(([p, data]) => ({
+        path: p,
+        size: data.length,
+        open: async () => {
+          opened.set(p, (opened.get(p) ?? 0) + 1);
+          return Readable.from(chunks(data));
+        },
+      }));
+    const a = path.join(dir, 'sample1.epack');
+    const b = path.join(dir, 'sample2.epack');
+    await writePack(a, { manifestBytes: manifestFor(arts), artifacts: artifacts() });
+    expect(Object.fromEntries(opened)).toEqual({ 'artifacts/random.bin': 1, 'artifacts/data.json': 1 });
+    await writePack(b, { manifestBytes: manifestFor(arts), artifacts: artifacts().reverse() });
+    expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+    const zip = await SafeZip.open(a);
+    expect(zip.files.get('artifacts/random.bin')!.compressionMethod).toBe(0);
+    expect(zip.files.get('artifacts/data.json')!.compressionMethod).toBe(8);
+    await zip.close();
+    const pack = await openPack(a);
+    for (const [p, data] of Object.entries(arts)) {
+      const got: Buffer[] = [];
+      for await (const c of await pack.openArtifact(p)) got.push(c as Buffer);
+      expect(Buffer.concat(got).equals(data)).toBe(true);
+    }
+    await pack.close();
   });
 
   it('adds an attestation without touching manifest.json or artifacts', async () => {
