@@ -49,6 +49,8 @@ export async function transferProgress(out: Output, verb: string): Promise<Trans
       blobs.update(Math.min(s.blobsDone, s.blobsTotal), { done: s.blobsDone, all: s.blobsTotal, unit: 'blobs' });
     },
     stop() {
+      // A transfer shorter than one frame interval would otherwise never be drawn.
+      if (created) bars.update();
       bars.stop();
     },
   };
