@@ -133,7 +133,7 @@ export function runEpack(args: readonly string[], options: RunOptions = {}): Pro
   return runProcess(process.execPath, [EPACK_BIN, ...args], options);
 }
 
-export type PeerTool = Extract<ToolName, 'oras' | 'regctl' | 'crane' | 'cosign' | 'skopeo' | 'epack-go'>;
+export type PeerTool = Extract<ToolName, 'oras' | 'regctl' | 'crane' | 'cosign' | 'cosign2' | 'skopeo' | 'epack-go'>;
 
 /**
  * Runs a peer client. Throws when it is missing (check first with

@@ -9,23 +9,16 @@ import { openPack } from '../pack/read.js';
 import type { PackLimits } from '../pack/types.js';
 import type { SignerOptions } from '../sign/sign.js';
 import { openTarget, resolveReference, TargetPool, type OpenTargetOptions } from '../store/open.js';
-import { resolveDestination, resolveSource, type Destination } from './destination.js';
+import { resolveDestination, resolveSource, type Destination, type DestinationRequest } from './destination.js';
 import { provenanceFromEnv } from './mapping.js';
 import { pullPack, type PullPackOptions, type PullPackResult } from './pull.js';
 import { pushPack, type PushPackResult, type PushProgress } from './push.js';
 import { openRemotePack, type RemotePack } from './remote-pack.js';
 import { isPackReference } from './source-ref.js';
 
-export interface PushFileRequest {
-  /** A reference or a remote name of epack.yaml. */
-  target: string;
+/** Where to push (a reference or a remote of epack.yaml) and the pack file; `generatedAt` comes from the pack. */
+export interface PushFileRequest extends Omit<DestinationRequest, 'generatedAt'> {
   packPath: string;
-  tag?: string;
-  labels?: readonly string[];
-  annotations?: Record<string, string>;
-  environment?: string;
-  configFile?: string;
-  cwd?: string;
   source?: string;
   revision?: string;
   version?: string;

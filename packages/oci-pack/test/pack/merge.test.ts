@@ -85,7 +85,7 @@ describe('mergePacks', () => {
     const out = path.join(dir, 'ref-merged.epack');
     await mergePacks(out, [src], { stream: 'org/m' });
     const m = await openPack(out);
-    expect(m.manifest.artifacts.map((a) => (a.type === 'embedded' ? a['path'] : a['name']))).toEqual(['artifacts/org/ref/r.json', 'soc2']);
+    expect(m.manifest.artifacts.map((a) => (a.type === 'embedded' ? a.path : (a as Record<string, unknown>)['name']))).toEqual(['artifacts/org/ref/r.json', 'soc2']);
     await m.close();
   });
 
