@@ -39,7 +39,9 @@ node -e '
   for (const [name, range] of Object.entries(pkg.dependencies ?? {}))
     if (range.startsWith("workspace:")) pkg.dependencies[name] = version;
   fs.writeFileSync(file, JSON.stringify(pkg, null, 2) + "\n");' "$DEPLOY/package.json" "$(version_of "$ROOT/packages/oci-pack")"
-(cd "$DEPLOY" && run "$EXAMPLES_MODULES/.bin/cyclonedx-npm" --omit dev --spec-version 1.6 \
+# cyclonedx-npm runs the npm named by $npm_execpath; under `pnpm test` that is
+# pnpm, whose `ls` takes other flags. Point it at the real npm.
+(cd "$DEPLOY" && unset npm_execpath && run "$EXAMPLES_MODULES/.bin/cyclonedx-npm" --omit dev --spec-version 1.6 \
   --output-reproducible --output-file "$EVIDENCE/sbom/epack-cli.cdx.json")
 rm -rf "$DEPLOY"
 
