@@ -195,11 +195,12 @@ export class Referrers {
         await sleep(jitter(attempt), signal);
         continue;
       }
-      // Another writer's stale PUT may still land after ours: confirm twice, after waiting several times
-      // as long as our own check-and-write took, and merge again when our entry is gone.
-      const settle = Math.max(50, 3 * (Date.now() - windowStart));
+      // Another writer's stale PUT may still land after ours: confirm three times, after waiting several
+      // times as long as our own check-and-write took (at least 250 ms, since a writer that read before us
+      // may be descheduled between its check and its PUT), and merge again when our entry is gone.
+      const settle = Math.max(250, 4 * (Date.now() - windowStart));
       let confirmed: Awaited<ReturnType<Referrers['readIndex']>> | undefined;
-      for (let round = 0; round < 2; round++) {
+      for (let round = 0; round < 3; round++) {
         await sleep(settle + jitter(attempt), signal);
         const check = await this.readIndex(subjectDigest, signal);
         confirmed = check.manifests.some((d) => d.digest === referrer.digest) ? check : undefined;
