@@ -7,7 +7,7 @@
  * re-run uploads only what is missing; a pull killed leaves nothing behind.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -203,5 +203,86 @@ for (const kind of KINDS) {
         expect(await readdir(outDir)).toEqual([]);
       }
     });
+
+    // docker-registry 2.8 can answer a manifest PUT with MANIFEST_BLOB_UNKNOWN while a concurrent
+    // writer rewrites a blob's link file: the answer is retried before it is believed.
+    it('a manifest PUT answered MANIFEST_BLOB_UNKNOWN is retried; one that keeps failing leaves no tag', async (ctx) => {
+      if (!reg) return ctx.skip();
+      const unknownBlob = { kind: 'status', status: 400, headers: { 'content-type': 'application/json' }, body: '{"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry"}]}' } as const;
+      const manifestPuts = () => proxy.requests.filter((r) => r.method === 'PUT' && /\/manifests\//.test(r.path)).length;
+      proxy.reset();
+      proxy.addRule({ method: 'PUT', path: /\/manifests\//, nth: 1, fault: unknownBlob });
+      const once = await runEpack(['push', `${proxy.host}/hard/blob-unknown:v1`, pack.pack], { sandbox, timeoutMs: 80_000 });
+      expect(once.code, once.stderr).toBe(0);
+      expect(manifestPuts()).toBe(3); // the refused one, then by digest and by tag
+      expect((await checkArtifactDirect(reg.url, 'hard/blob-unknown', 'v1')).blobs).toBe(51);
+
+      proxy.reset();
+      proxy.addRule({ method: 'PUT', path: /\/manifests\//, nth: 'all', fault: unknownBlob });
+      const always = await runEpack(['push', `${proxy.host}/hard/blob-unknown:v2`, pack.pack], { sandbox, timeoutMs: 80_000 });
+      expect(always.code).toBe(6);
+      expect(always.stderr).toMatch(/manifest_blob_unknown/);
+      expect(manifestPuts()).toBe(4);
+      expect(await tagIsCompleteOrAbsent(reg.url, 'hard/blob-unknown', 'v2')).toBe('absent');
+    });
   });
 }
+
+/**
+ * olareg 0.2.2 updates its referrers list with an unlocked read-modify-write,
+ * so one of two concurrent pushes can vanish from the API's answer. The proxy
+ * shows that answer deterministically: the listing right after the push omits
+ * the new referrer. epack pushes the manifest again and finds it listed; a
+ * registry that never lists it gets a warning, not a silent success.
+ */
+describe.skipIf(!registryAvailable('olareg', 'anonymous'))('a referrers API that drops an entry (olareg behind the proxy)', () => {
+  let reg: RunningRegistry | undefined;
+  let proxy: FaultProxy;
+  const REFERRERS_GET = /\/referrers\/sha256:/;
+  const dropAll = (original: Buffer): string => JSON.stringify({ ...(JSON.parse(original.toString('utf8')) as object), manifests: [] });
+
+  beforeAll(async () => {
+    reg = await startRegistry('olareg');
+    if (reg) proxy = await startFaultProxy(reg.url);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await reg?.stop();
+  });
+
+  async function attachOnce(repo: string): Promise<{ code: number | null; stderr: string; manifestPuts: number }> {
+    const push = await runEpack(['push', `${proxy.host}/${repo}:v1`, pack.pack], { sandbox, timeoutMs: 80_000 });
+    expect(push.code, push.stderr).toBe(0);
+    const dir = await mkdtemp(path.join(tmpdir(), 'epack-drop-'));
+    const note = path.join(dir, 'note.json');
+    await writeFile(note, '{"note":1}');
+    const before = proxy.requests.length;
+    const run = await runEpack(['attach', `${proxy.host}/${repo}:v1`, `${note}:application/json`, '--artifact-type', 'application/vnd.acme.note.v1'], { sandbox });
+    const manifestPuts = proxy.requests.slice(before).filter((r) => r.method === 'PUT' && /\/manifests\/sha256:/.test(r.path)).length;
+    return { code: run.code, stderr: run.stderr, manifestPuts };
+  }
+
+  it('the first listing after the push omits the referrer: epack pushes it again and discover lists it', async (ctx) => {
+    if (!reg) return ctx.skip();
+    proxy.reset();
+    // The first referrers GET is the capability probe, the second the confirmation.
+    proxy.addRule({ method: 'GET', path: REFERRERS_GET, nth: 2, fault: { kind: 'rewrite', body: dropAll } });
+    const run = await attachOnce('hard/dropped-once');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toMatch(/warning/);
+    expect(run.manifestPuts).toBe(2);
+    const discover = await runEpack(['discover', `${reg.host}/hard/dropped-once:v1`, '--json'], { sandbox });
+    const tree = JSON.parse(discover.stdout) as { referrers: { artifactType?: string }[] };
+    expect(tree.referrers.map((r) => r.artifactType)).toContain('application/vnd.acme.note.v1');
+  });
+
+  it('a registry that never lists the referrer: attach warns on stderr', async (ctx) => {
+    if (!reg) return ctx.skip();
+    proxy.reset();
+    proxy.addRule({ method: 'GET', path: REFERRERS_GET, nth: [2, 3, 4, 5, 6], fault: { kind: 'rewrite', body: dropAll } });
+    const run = await attachOnce('hard/dropped-always');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^warning: .*stored sha256:[0-9a-f]{64} but its referrers API does not list it/m);
+    expect(run.manifestPuts).toBe(5);
+  });
+});

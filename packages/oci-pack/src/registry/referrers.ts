@@ -18,6 +18,8 @@ import { getManifest, headManifest, putManifest, type FetchedManifest, type Mani
 import { nextLink, PageGuard } from './link.js';
 
 const MAX_REFERRER_PAGES = 256;
+/** How long concurrent referrer writes get to land before a push is confirmed in the API's list. */
+const API_SETTLE_MS = 150;
 /** What the fallback tag may hold: an index, or (GitLab) the subject itself, which is then ignored. */
 const FALLBACK_ACCEPT = [MediaType.imageIndex, MediaType.imageManifest, MediaType.dockerManifest, MediaType.dockerManifestList].join(', ');
 import type { ReferrersMode } from './options.js';
@@ -33,6 +35,8 @@ export interface ReferrersContext {
   gc: boolean;
   /** Lock key prefix: `<registry>/<repository>`. */
   name: string;
+  /** Things the user should know that are not errors. */
+  warn: (text: string) => void;
 }
 
 /** `sha256-<hex>` (truncated to 128 characters, the tag limit). */
@@ -214,6 +218,26 @@ export class Referrers {
     throw new RegistryError('referrers_update_conflict', `${this.ctx.name}: could not update the referrers tag ${tag} after ${maxAttempts} attempts (concurrent writers)`, {
       hint: 'retry; or use a registry with the referrers API',
     });
+  }
+
+  /**
+   * After a manifest with a subject was stored on a registry with the referrers API: waits for
+   * concurrent writes to settle, then checks that the API lists it and PUTs it again when not.
+   * Some registries (olareg 0.2.2) update their referrers list with an unlocked read-modify-write
+   * and drop one of two concurrent pushes; a repeated PUT is idempotent and re-indexes it.
+   * Returns false (after warning) when it is still not listed.
+   */
+  async confirmListed(subject: Descriptor, referrer: Descriptor, repush: () => Promise<void>, signal?: AbortSignal): Promise<boolean> {
+    const maxAttempts = 5;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      await sleep(API_SETTLE_MS + jitter(attempt), signal);
+      for await (const d of this.list(subject, referrer.artifactType, signal)) if (d.digest === referrer.digest) return true;
+      if (attempt === maxAttempts) break;
+      this.ctx.transport.debug(`  ${this.ctx.name}: the referrers API does not list ${referrer.digest} yet; pushing it again`);
+      await repush();
+    }
+    this.ctx.warn(`${this.ctx.name}: the registry stored ${referrer.digest} but its referrers API does not list it under ${subject.digest}`);
+    return false;
   }
 
   /** The digest the tag points to now (undefined when it does not exist). */

@@ -14,6 +14,7 @@ import { downloadBlob } from './blob-download.js';
 import { sourceFromContent, sourceFromOpener, startUpload, uploadBlob, type BlobSource, type UploadContext } from './blob-upload.js';
 import type { RegistryClient } from './client.js';
 import { errorForResponse } from './errors.js';
+import { sleep } from './retry.js';
 import { readBytes, readText } from './http.js';
 import { nextLink, PageGuard } from './link.js';
 import { getManifest, headManifest, isManifestMediaType, putManifest, type FetchedManifest, type ManifestContext } from './manifests.js';
@@ -51,6 +52,7 @@ export class Repository implements GraphTarget, TagLister, Deleter, Mounter, Ref
       mode: client.settings.referrersMode,
       gc: client.settings.referrersGc,
       name: this.name,
+      warn: (text) => (client.transport.options.onWarning ?? ((line: string) => client.transport.debug(line)))(text),
     });
   }
 
@@ -179,12 +181,37 @@ export class Repository implements GraphTarget, TagLister, Deleter, Mounter, Ref
     verifyBytes(desc, bytes, `manifest ${this.name}@${desc.digest}`);
     if (!isDigest(reference) && !isValidTag(reference)) throw new UsageError('invalid_reference', `"${reference}" is not a valid tag`);
     const ctx = this.manifestContext(this.pushScopes, options.signal);
-    const put = await putManifest(reference, desc, bytes, ctx);
+    const put = await this.putManifestSettling(reference, desc, bytes, ctx);
     if (put.status === 412) throw new RegistryError('invalid_response', `PUT manifest ${this.name}: unexpected 412`);
     options.onProgress?.(bytes.byteLength);
     const subject = subjectOf(bytes);
-    if (subject && !(await this.referrersSupport.hasApi(subject.digest, options.signal))) {
-      await this.referrersSupport.addToIndex(subject.digest, referrerDescriptor(desc, bytes), options.signal);
+    if (!subject) return;
+    const referrer = referrerDescriptor(desc, bytes);
+    if (await this.referrersSupport.hasApi(subject.digest, options.signal)) {
+      const repush = async () => void (await putManifest(reference, desc, bytes, ctx));
+      await this.referrersSupport.confirmListed(subject, referrer, repush, options.signal);
+    } else {
+      await this.referrersSupport.addToIndex(subject.digest, referrer, options.signal);
+    }
+  }
+
+  /**
+   * docker-registry 2.8 rewrites a repository's blob link file in place (truncate, then write) when a
+   * second writer commits the same blob, so a manifest PUT that checks its blobs at that moment reads an
+   * empty link and answers 400 MANIFEST_BLOB_UNKNOWN. The blobs were stored before the manifest is
+   * pushed, so that answer is retried a few times before it is believed.
+   */
+  private async putManifestSettling(reference: string, desc: Descriptor, bytes: Uint8Array, ctx: ManifestContext): ReturnType<typeof putManifest> {
+    const delays = [100, 300, 900];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await putManifest(reference, desc, bytes, ctx);
+      } catch (err) {
+        const delay = delays[attempt];
+        if (delay === undefined || !reportsUnknownBlob(err)) throw err;
+        this.client.transport.debug(`  ${this.name}: the registry reports a blob of ${desc.digest} unknown; retrying in ${delay} ms`);
+        await sleep(delay, ctx.signal);
+      }
     }
   }
 
@@ -326,4 +353,10 @@ async function readManifestStream(stream: Readable, limit: number, name: string)
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, total);
+}
+
+function reportsUnknownBlob(err: unknown): boolean {
+  if (!(err instanceof EpackError)) return false;
+  const entries = err.details?.['registryErrors'];
+  return Array.isArray(entries) && entries.some((e: { code?: unknown }) => typeof e.code === 'string' && e.code.toUpperCase() === 'MANIFEST_BLOB_UNKNOWN');
 }
