@@ -13,6 +13,9 @@ import * as path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import * as yazl from 'yazl';
 import { EpackError, PackError } from '../error.js';
+import { useNativeCrc32ForYazl } from './zip-crc.js';
+
+useNativeCrc32ForYazl();
 
 /**
  * 1980-01-02T00:00:00Z: the default entry time. (The earliest DOS date is
