@@ -120,6 +120,8 @@ export async function pullPack(store: PackSourceStore, reference: string | Descr
         path: artifact.path,
         size: artifact.size,
         open: () => prefetcher.open(artifact),
+        // fetchVerified checks the layer, whose digest and size mapping.ts proved equal to the artifact's
+        verifiedDigest: remote.layerOf(artifact.path).digest,
       })),
       attestations,
     }, options.limits ? { limits: options.limits } : {});

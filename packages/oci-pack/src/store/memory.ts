@@ -8,7 +8,7 @@ import { NotFoundError, UsageError } from '../error.js';
 import type { BlobResolver, Deleter, FetchOptions, GraphTarget, PushOptions, TagLister } from './types.js';
 import { isManifestType, parseManifest, referrerDescriptor } from './graph.js';
 import { readAll } from './read-all.js';
-import { parseDigest, verifyBytes } from '../oci/digest.js';
+import { parseDigest, sizeMismatchError, verifyBytes } from '../oci/digest.js';
 
 interface Entry {
   desc: Descriptor;
@@ -27,6 +27,8 @@ export class MemoryStore implements GraphTarget, TagLister, Deleter, BlobResolve
   async fetch(desc: Descriptor, options: FetchOptions = {}): Promise<Readable> {
     const entry = this.content.get(desc.digest);
     if (!entry) throw new NotFoundError('blob_unknown', `${desc.digest} is not in ${this.name}`);
+    // stored bytes were verified against their digest; the caller's size must agree too
+    if (entry.bytes.byteLength !== desc.size) throw sizeMismatchError(desc, entry.bytes.byteLength, this.name);
     options.onProgress?.(entry.bytes.byteLength);
     return Readable.from([Buffer.from(entry.bytes)]);
   }
