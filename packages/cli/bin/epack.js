@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import module from 'node:module';
 
 // Start-up time (docs/performance.md, W6): cache compiled code between runs
@@ -14,11 +15,32 @@ process.stdout.on('error', (err) => {
 });
 
 const argv = process.argv.slice(2);
+const helpPage = helpPageOf(argv);
 if (argv.length === 1 && argv[0] === '--version') {
-  // ... and answer `epack --version` without loading the parser and every command.
+  // ... and answer `epack --version` without loading the parser and every command,
   const { VERSION } = await import('../dist/version.js');
   process.stdout.write(`${VERSION}\n`);
+} else if (helpPage !== undefined) {
+  // ... and `epack [command] --help` from the pages the build rendered (src/help-cache.ts).
+  process.stdout.write(helpPage);
 } else {
   const { main } = await import('../dist/main.js');
   process.exitCode = await main(argv);
+}
+
+
+/** The pre-rendered page for exactly `--help`/`-h` or `<command> --help`/`-h`, at the default width. */
+function helpPageOf(args) {
+  if (process.env.EPACK_HELP_CACHE === 'off') return undefined;
+  const isHelp = (a) => a === '--help' || a === '-h';
+  let name;
+  if (args.length === 1 && isHelp(args[0])) name = 'epack';
+  else if (args.length === 2 && isHelp(args[1]) && /^[a-z]+$/.test(args[0])) name = args[0];
+  else return undefined;
+  if (Math.min(100, process.stdout.columns || 100) !== 100) return undefined;
+  try {
+    return readFileSync(new URL(`../dist/help/${name}.txt`, import.meta.url), 'utf8');
+  } catch {
+    return undefined;
+  }
 }
