@@ -3,7 +3,7 @@
  * references as packs, remotes with --env, and the failures users meet: one
  * clear line, documented exit code. Peer interop is in interop.test.ts.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -202,6 +202,29 @@ describe('epack push / pull', () => {
     expect(push.code).toBe(2);
     const resolve = await epack(['pull', `${reg.host}/acme/tampered:v1`, '-o', path.join(packs.dir, 't.epack')]);
     expect(resolve.code).toBe(3);
+  });
+
+  it('a tampered large artifact (streamed upload, hashed once) is never stored: neither its digest nor the claimed one', async (ctx) => {
+    if (!reg) return ctx.skip();
+    const good = randomBytes(3 * 1024 * 1024);
+    const bad = Buffer.from(good);
+    bad[bad.length - 1] ^= 0xff; // only the last chunk differs
+    const artifact = { type: 'embedded', path: 'artifacts/big.bin', digest: digestOf(good), size: good.length };
+    const manifest = { spec_version: '1.0', stream: 'acme/demo', generated_at: '2026-11-01T12:00:00Z', pack_digest: computePackDigest([artifact]), sources: [], artifacts: [artifact] };
+    const file = path.join(packs.dir, 'tampered-big.epack');
+    const manifestText = JSON.stringify(manifest);
+    await writeZipAtomic(file, [
+      { kind: 'file', name: 'manifest.json', size: Buffer.byteLength(manifestText), compress: false, open: async () => Readable.from([Buffer.from(manifestText)]) },
+      { kind: 'directory', name: 'artifacts/' },
+      { kind: 'file', name: 'artifacts/big.bin', size: bad.length, compress: false, open: async () => Readable.from([bad]) },
+    ]);
+    const push = await epack(['push', `${reg.host}/acme/tampered-big:v1`, file]);
+    expect(oneLine(push.stderr)).toMatch(/digest_mismatch: artifacts\/big\.bin has digest/);
+    expect(push.code).toBe(2);
+    for (const digest of [digestOf(good), digestOf(bad)]) {
+      const blob = await epack(['blob', 'fetch', `${reg.host}/acme/tampered-big@${digest}`, '-o', path.join(packs.dir, 'blob.bin')]);
+      expect(blob.code, `${digest}: ${blob.stderr}`).toBe(3);
+    }
   });
 
   it('reports a registry that rejects the manifest: exit 6, one line, no tag', async () => {

@@ -10,7 +10,7 @@ import { EpackError, PackError, VerificationError } from '../error.js';
 import { compareUtf8, computeManifestDigest, computePackDigest } from './digest.js';
 import { embeddedArtifacts, parseManifest } from './manifest.js';
 import type { EmbeddedArtifact, PackLimits, PackManifest, PackReader } from './types.js';
-import { checked } from './artifact-check.js';
+import { checked, registerVerifyingOpen } from './artifact-check.js';
 import { ARTIFACTS_PREFIX as ARTIFACTS_DIR, ATTESTATIONS_PREFIX as ATTESTATIONS_DIR, checkPackStructure, MANIFEST_PATH } from './entries.js';
 import { SafeZip } from './zip-read.js';
 
@@ -169,3 +169,5 @@ function asVerificationFailure(err: unknown): unknown {
   }
   return err;
 }
+
+registerVerifyingOpen(PackFile.prototype.openArtifact);

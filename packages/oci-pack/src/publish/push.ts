@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import pLimit from 'p-limit';
 import { UsageError } from '../error.js';
 import type { Descriptor, ImageManifest } from '../oci/descriptor.js';
+import { opensVerified } from '../pack/artifact-check.js';
 import type { PackReader } from '../pack/types.js';
 import { isMounter, isReferencePusher, type Target } from '../store/types.js';
 import { digestOf } from '../oci/digest.js';
@@ -68,6 +69,8 @@ interface Blob {
   path: string;
   desc: Descriptor;
   open: () => Promise<Readable>;
+  /** `open` gives a stream that checks `desc` itself. */
+  verified: boolean;
 }
 
 export async function pushPack(target: Target, pack: PackReader, options: PushPackOptions = {}): Promise<PushPackResult> {
@@ -82,16 +85,17 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
     options,
   );
 
+  const readerVerifies = opensVerified(pack);
   // Identical content under two paths is one blob.
   const layers = new Map<string, Blob>();
   for (const { artifact, layer } of mapped.artifactLayers) {
-    if (!layers.has(layer.digest)) layers.set(layer.digest, { path: artifact.path, desc: layer, open: () => pack.openArtifact(artifact.path) });
+    if (!layers.has(layer.digest)) layers.set(layer.digest, { path: artifact.path, desc: layer, open: () => pack.openArtifact(artifact.path), verified: readerVerifies });
   }
   for (const att of attestations) {
     const layer = mapped.attestationLayers.find((l) => l.path === att.blob.path)!.layer;
-    if (!layers.has(layer.digest)) layers.set(layer.digest, { path: att.blob.path, desc: layer, open: async () => Readable.from([att.bytes]) });
+    if (!layers.has(layer.digest)) layers.set(layer.digest, { path: att.blob.path, desc: layer, open: async () => Readable.from([att.bytes]), verified: false });
   }
-  const config: Blob = { path: 'manifest.json', desc: mapped.config, open: async () => Readable.from([pack.manifestBytes]) };
+  const config: Blob = { path: 'manifest.json', desc: mapped.config, open: async () => Readable.from([pack.manifestBytes]), verified: false };
   const allBlobs = [...layers.values(), ...(layers.has(config.desc.digest) ? [] : [config])];
 
   const progress: PushProgress = {
@@ -142,6 +146,8 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
         signal,
         // checked just above: the store need not send its own HEAD
         knownMissing: true,
+        // the pack reader's digest check of an artifact is the layer's (mapping.ts proves them equal)
+        contentVerified: blob.verified,
         onProgress: (bytes: number) => {
           progress.bytesDone += bytes - sent;
           sent = bytes;

@@ -8,11 +8,12 @@ import { pipeline, type Readable } from 'node:stream';
 import { NotFoundError, RegistryError } from '../error.js';
 import type { Descriptor, ImageManifest } from '../oci/descriptor.js';
 import { DigestVerifier, verifyBytes } from '../oci/digest.js';
+import { registerVerifyingOpen } from '../pack/artifact-check.js';
 import { computeManifestDigest } from '../pack/digest.js';
 import { embeddedArtifacts, parseManifest } from '../pack/manifest.js';
 import type { EmbeddedArtifact, PackLimits, PackManifest, PackReader } from '../pack/types.js';
 import { readAll } from '../store/read-all.js';
-import type { FetchOptions, Fetcher, Resolver } from '../store/types.js';
+import { fetchVerifies, type FetchOptions, type Fetcher, type Resolver } from '../store/types.js';
 import { MAX_IMAGE_MANIFEST_SIZE, type PackLayers, matchPackLayers, parsePackImageManifest } from './mapping.js';
 
 /** What reading a remote pack needs: resolve a reference, fetch blobs. */
@@ -102,10 +103,16 @@ export async function openRemotePack(store: PackSourceStore, reference: string |
 
 /** Fetches a blob through a digest and size check; the stream errors on any mismatch. */
 export async function fetchVerified(store: Fetcher, desc: Descriptor, where: string, options: FetchOptions = {}): Promise<Readable> {
-  const source = await store.fetch(desc, options.signal ? { signal: options.signal } : {});
+  const signalOption = options.signal ? { signal: options.signal } : {};
+  // A registry, layout or memory store checks its own streams: the bytes are not hashed twice.
+  if (fetchVerifies(store)) return store.fetch(desc, { ...signalOption, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  const source = await store.fetch(desc, signalOption);
   const verifier = new DigestVerifier(desc, where, options.onProgress);
   pipeline(source, verifier, () => {
     // Errors reach the consumer through `verifier`, which pipeline destroys with them.
   });
   return verifier;
 }
+
+// fetchVerified: the store's or our own digest check, which holds back the last chunk too.
+registerVerifyingOpen(RemotePack.prototype.openArtifact);

@@ -53,17 +53,22 @@ function sourceError(err: unknown, what: string): EpackError {
  * the consumer (undici, or the chunk reader) as a typed error through the
  * verifier, and a consumer that stops early releases the source.
  */
-function verifiedStream(content: Readable, desc: Descriptor, what: string, onProgress?: (bytes: number) => void): Readable {
-  const verifier = new DigestVerifier(desc, what, onProgress);
+function verifiedStream(content: Readable, desc: Descriptor, what: string, onProgress?: (bytes: number) => void, alreadyVerified = false): Readable {
   // Iterating the source (rather than piping it) turns its failure into this error, and
   // ending the iteration early (the verifier destroyed by its reader) destroys the source.
   const typed = async function* (): AsyncGenerator<Buffer> {
+    let seen = 0;
     try {
-      for await (const chunk of content as AsyncIterable<Buffer>) yield chunk;
+      for await (const chunk of content as AsyncIterable<Buffer>) {
+        if (alreadyVerified) onProgress?.((seen += chunk.byteLength));
+        yield chunk;
+      }
     } catch (err) {
       throw sourceError(err, what);
     }
   };
+  if (alreadyVerified) return Readable.from(typed(), { objectMode: false });
+  const verifier = new DigestVerifier(desc, what, onProgress);
   // Errors travel through the verifier to its reader; the callback only keeps them from being unhandled.
   pipeline(typed(), verifier, () => {});
   return verifier;
@@ -82,6 +87,8 @@ export interface UploadContext {
   what: string;
   signal?: AbortSignal | undefined;
   onProgress?: ((bytes: number) => void) | undefined;
+  /** The content checks its own digest and size (PushOptions.contentVerified). */
+  contentVerified?: boolean | undefined;
 }
 
 interface Session {
@@ -96,7 +103,7 @@ const MAX_UPLOAD_ATTEMPTS = 3;
  * upload (new session) after a failure when the source can be re-opened.
  */
 export async function uploadBlob(desc: Descriptor, source: BlobSource, ctx: UploadContext, firstSession?: Session): Promise<void> {
-  if (source.bytes) verifyBytes(desc, source.bytes, ctx.what);
+  if (source.bytes && !ctx.contentVerified) verifyBytes(desc, source.bytes, ctx.what);
   let session = firstSession;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -198,7 +205,7 @@ async function uploadMonolithic(desc: Descriptor, source: BlobSource, ctx: Uploa
     open: async () => {
       const content = await source.open();
       if (content instanceof Uint8Array) return content;
-      return verifiedStream(content, desc, ctx.what, ctx.onProgress);
+      return verifiedStream(content, desc, ctx.what, ctx.onProgress, ctx.contentVerified);
     },
   };
   const res = await ctx.transport.send({
@@ -260,7 +267,7 @@ async function uploadChunked(desc: Descriptor, source: BlobSource, ctx: UploadCo
   const chunkSize = Math.max(ctx.settings.chunkSize, session.minChunk);
   const content = await source.open();
   const stream = content instanceof Uint8Array ? Readable.from([Buffer.from(content.buffer, content.byteOffset, content.byteLength)]) : content;
-  const reader = new ChunkReader(verifiedStream(stream, desc, ctx.what));
+  const reader = new ChunkReader(verifiedStream(stream, desc, ctx.what, undefined, ctx.contentVerified));
   let location = session.location;
   let offset = 0;
   try {

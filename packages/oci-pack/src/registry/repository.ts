@@ -8,6 +8,7 @@ import { MediaType } from '../oci/media-types.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { isValidTag, parseRegistryReference } from '../oci/reference.js';
 import { EpackError, RegistryError, UsageError } from '../error.js';
+import { registerVerifyingFetch } from '../store/types.js';
 import type { BlobResolver, FetchOptions, GraphTarget, PushOptions, Deleter, Mounter, ReferencePusher, TagLister } from '../store/types.js';
 import { repositoryScope } from './auth/scope.js';
 import { downloadBlob } from './blob-download.js';
@@ -173,6 +174,7 @@ export class Repository implements GraphTarget, TagLister, Deleter, Mounter, Ref
       what: `upload blob ${this.name}@${desc.digest}`,
       signal: options.signal,
       onProgress: options.onProgress,
+      contentVerified: options.contentVerified,
     };
   }
 
@@ -360,3 +362,5 @@ function reportsUnknownBlob(err: unknown): boolean {
   const entries = err.details?.['registryErrors'];
   return Array.isArray(entries) && entries.some((e: { code?: unknown }) => typeof e.code === 'string' && e.code.toUpperCase() === 'MANIFEST_BLOB_UNKNOWN');
 }
+
+registerVerifyingFetch(Repository.prototype.fetch);

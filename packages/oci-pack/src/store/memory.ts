@@ -5,6 +5,7 @@
 import { Readable } from 'node:stream';
 import type { Descriptor } from '../oci/descriptor.js';
 import { NotFoundError, UsageError } from '../error.js';
+import { registerVerifyingFetch } from './types.js';
 import type { BlobResolver, Deleter, FetchOptions, GraphTarget, PushOptions, TagLister } from './types.js';
 import { isManifestType, parseManifest, referrerDescriptor } from './graph.js';
 import { readAll } from './read-all.js';
@@ -94,3 +95,5 @@ export class MemoryStore implements GraphTarget, TagLister, Deleter, BlobResolve
     for (const [tag, tagged] of this.tagMap) if (tagged.digest === desc.digest) this.tagMap.delete(tag);
   }
 }
+
+registerVerifyingFetch(MemoryStore.prototype.fetch);

@@ -23,6 +23,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Descriptor, ImageIndex } from '../oci/descriptor.js';
 import { Annotation, MediaType } from '../oci/media-types.js';
 import { EpackError, NotFoundError, UsageError } from '../error.js';
+import { registerVerifyingFetch } from './types.js';
 import type { BlobResolver, Deleter, FetchOptions, GraphTarget, PushOptions, TagLister } from './types.js';
 import { isIndexType, isManifestType, parseManifest, referrerDescriptor, type ParsedManifest } from './graph.js';
 import { withFileLock } from './file-lock.js';
@@ -533,3 +534,5 @@ async function exists(file: string): Promise<boolean> {
 function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
 }
+
+registerVerifyingFetch(OciLayoutStore.prototype.fetch);

@@ -23,11 +23,33 @@ export interface PushOptions {
   onProgress?: (bytes: number) => void;
   /** The caller has just seen that the target lacks this blob: a store may skip its own existence check. */
   knownMissing?: boolean;
+  /**
+   * The content stream already fails unless it has the descriptor's digest and size, and holds back
+   * its last chunk until it knows (a pack reader's checked artifact): a store need not hash it again.
+   */
+  contentVerified?: boolean;
 }
 
 export interface Fetcher {
   /** Streams the content of `desc`, verified against its digest and size. */
   fetch(desc: Descriptor, options?: FetchOptions): Promise<Readable>;
+}
+
+const verifyingFetches = new WeakSet<object>();
+
+/**
+ * Records a `fetch` implementation whose streams error instead of ending
+ * unless the bytes have the descriptor's digest and size (the store classes
+ * of this library register theirs). Callers about to check the same digest
+ * again may skip it when {@link fetchVerifies} says so. It is the function
+ * that is recorded, so a wrapper that replaces `fetch` is checked again.
+ */
+export function registerVerifyingFetch(fetch: Fetcher['fetch']): void {
+  verifyingFetches.add(fetch);
+}
+
+export function fetchVerifies(store: Fetcher): boolean {
+  return verifyingFetches.has(store.fetch);
 }
 
 export interface Pusher {
