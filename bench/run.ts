@@ -27,7 +27,12 @@ import { formatTable, logRow, writeResults, type Row } from './lib/report.js';
 import { REPO_ROOT, findTool } from '../test/harness/tools.js';
 import { startRegistry, type RegistryKind, type RunningRegistry } from '../test/harness/registries.js';
 
+// `pnpm bench -- --runs 3` passes the `--` through (pnpm 10): drop it.
+const cliArgs = process.argv.slice(2);
+if (cliArgs[0] === '--') cliArgs.shift();
+
 const { values: opts } = parseArgs({
+  args: cliArgs,
   options: {
     workloads: { type: 'string', default: 'w1,w2,w3,w4,w5,w6' },
     registries: { type: 'string', default: 'distribution2,olareg' },
