@@ -208,7 +208,7 @@ describe('epack push / pull', () => {
     if (!reg) return ctx.skip();
     const good = randomBytes(3 * 1024 * 1024);
     const bad = Buffer.from(good);
-    bad[bad.length - 1] ^= 0xff; // only the last chunk differs
+    bad.writeUInt8(bad.readUInt8(bad.length - 1) ^ 0xff, bad.length - 1); // only the last chunk differs
     const artifact = { type: 'embedded', path: 'artifacts/big.bin', digest: digestOf(good), size: good.length };
     const manifest = { spec_version: '1.0', stream: 'acme/demo', generated_at: '2026-11-01T12:00:00Z', pack_digest: computePackDigest([artifact]), sources: [], artifacts: [artifact] };
     const file = path.join(packs.dir, 'tampered-big.epack');
