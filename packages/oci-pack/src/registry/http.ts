@@ -215,6 +215,12 @@ export class Transport {
     this.options.onDebug?.(line);
   }
 
+  /** Something the user should know that is not an error (to the debug trace when nobody listens). */
+  warn(text: string): void {
+    if (this.options.onWarning) this.options.onWarning(text);
+    else this.debug(text);
+  }
+
   private warnOnce(warning: string | undefined): void {
     if (!warning || !this.options.onWarning) return;
     for (const text of parseWarnings(warning)) {

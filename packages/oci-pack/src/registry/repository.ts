@@ -53,7 +53,7 @@ export class Repository implements GraphTarget, TagLister, Deleter, Mounter, Ref
       mode: client.settings.referrersMode,
       gc: client.settings.referrersGc,
       name: this.name,
-      warn: (text) => (client.transport.options.onWarning ?? ((line: string) => client.transport.debug(line)))(text),
+      warn: (text) => client.transport.warn(text),
     });
   }
 

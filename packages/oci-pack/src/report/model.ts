@@ -3,23 +3,12 @@ import type { EmbeddedArtifact, PackReader } from '../pack/types.js';
 import { compareManifests, compareMetrics } from './changes.js';
 import { verifyCommands } from './commands.js';
 import { summarizeArtifact } from './summarize/index.js';
-import { claimedSigner } from './summarize/sigstore.js';
+import { claimedSignature } from './claimed-signature.js';
 import type { ReportArtifact, ReportModel, ReportOptions, ReportSignature } from './types.js';
 
 const DEFAULT_INLINE_IMAGE = 1024 * 1024;
 const DEFAULT_INLINE_TOTAL = 8 * 1024 * 1024;
 const MAX_ATTESTATION_READ = 1024 * 1024;
-
-function predicateTypeOf(bundle: unknown): string | undefined {
-  const envelope = (bundle as { dsseEnvelope?: { payload?: unknown } } | null)?.dsseEnvelope;
-  if (typeof envelope?.payload !== 'string') return undefined;
-  try {
-    const statement = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as { predicateType?: unknown };
-    return typeof statement.predicateType === 'string' ? statement.predicateType : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** What each attestation in the pack claims; nothing here is verified. */
 export async function readClaimedSignatures(pack: PackReader): Promise<ReportSignature[]> {
@@ -29,21 +18,7 @@ export async function readClaimedSignatures(pack: PackReader): Promise<ReportSig
       const bytes = await pack.readAttestation(path);
       if (bytes.length > MAX_ATTESTATION_READ) throw new Error('attestation too large');
       const bundle: unknown = JSON.parse(Buffer.from(bytes).toString('utf8'));
-      const signer = claimedSigner(bundle);
-      const sig: ReportSignature = { source: path };
-      if (signer.identity) {
-        sig.mode = 'keyless';
-        sig.identity = signer.identity;
-      } else if (signer.publicKeyHint !== undefined) {
-        sig.mode = 'key';
-        if (signer.publicKeyHint) sig.identity = signer.publicKeyHint;
-      }
-      if (signer.issuer) sig.issuer = signer.issuer;
-      if (signer.integratedTime) sig.integratedTime = signer.integratedTime;
-      if (signer.logIndex) sig.logIndex = signer.logIndex;
-      const predicateType = predicateTypeOf(bundle);
-      if (predicateType) sig.predicateType = predicateType;
-      out.push(sig);
+      out.push(claimedSignature(bundle, { source: path }));
     } catch (err) {
       out.push({ source: path, error: `unreadable: ${err instanceof Error ? err.message : String(err)}` });
     }

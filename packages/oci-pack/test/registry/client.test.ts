@@ -9,10 +9,7 @@ import { EpackError } from '../../src/error.js';
 import { MediaType } from '../../src/oci/media-types.js';
 import type { RegistryClient } from '../../src/registry/client.js';
 import { registryMatrix, startRegistry, stopAllRegistries, type RunningRegistry } from '../../../../test/harness/registries.js';
-import { blob, clientFor, collect, EMPTY_JSON, emptyConfig, manifest, readAll } from './helpers.js';
-
-/** Registers the test only where it applies (a matrix cell it does not fit is not a skip). */
-const itWhere = (applies: boolean): typeof it => (applies ? it : (((..._args: unknown[]) => undefined) as unknown as typeof it));
+import { blob, clientFor, collect, EMPTY_JSON, emptyConfig, manifest, readAll, itWhere } from './helpers.js';
 
 afterAll(async () => {
   await stopAllRegistries();

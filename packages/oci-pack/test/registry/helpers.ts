@@ -4,6 +4,10 @@ import { EMPTY_JSON, EMPTY_JSON_DIGEST, MediaType } from '../../src/oci/media-ty
 import { RegistryClient } from '../../src/registry/client.js';
 import type { RegistryClientOptions } from '../../src/registry/options.js';
 import type { RunningRegistry } from '../../../../test/harness/registries.js';
+import { it } from 'vitest';
+
+/** Registers the test only where it applies (a matrix cell it does not fit is not a skip). */
+export const itWhere = (applies: boolean): typeof it => (applies ? it : (((..._args: unknown[]) => undefined) as unknown as typeof it));
 
 export function sha256(bytes: Uint8Array | string): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;

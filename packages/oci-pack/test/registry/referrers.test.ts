@@ -11,10 +11,7 @@ import type { RegistryClient } from '../../src/registry/client.js';
 import { fallbackTag } from '../../src/registry/referrers.js';
 import type { Repository } from '../../src/registry/repository.js';
 import { registryMatrix, startRegistry, stopAllRegistries, type RunningRegistry } from '../../../../test/harness/registries.js';
-import { clientFor, collect, EMPTY_JSON, emptyConfig, manifest } from './helpers.js';
-
-/** Registers the test only where it applies (a matrix cell it does not fit is not a skip). */
-const itWhere = (applies: boolean): typeof it => (applies ? it : (((..._args: unknown[]) => undefined) as unknown as typeof it));
+import { clientFor, collect, EMPTY_JSON, emptyConfig, manifest, itWhere } from './helpers.js';
 
 afterAll(async () => {
   await stopAllRegistries();
