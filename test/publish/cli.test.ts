@@ -162,6 +162,8 @@ describe('epack push / pull', () => {
       remote: { name: 'prod', environment: 'staging' },
       blobsPushed: 0,
       blobsSkipped: 5,
+      // the tags pushed already held this manifest: no blob needed a HEAD
+      blobsKnownFromBase: 5,
     });
     const prod = await epack(['push', 'prod', packs.v1, '--json'], project);
     expect(JSON.parse(prod.stdout).references).toEqual([`${reg.host}/acme/prod:2026-11-01T12-00-00Z`, `${reg.host}/acme/prod:latest`]);
@@ -186,6 +188,24 @@ describe('epack push / pull', () => {
     const typo = await epack(['push', 'prod', packs.v1, '--config', 'typo.yaml'], project);
     expect(typo.code).toBe(2);
     expect(oneLine(typo.stderr)).toMatch(/invalid_config: .*typo\.yaml: unknown key "remotes\.prod\.registy"/);
+  });
+
+  it('push --base skips the checks of blobs an earlier release lists (registry and OCI layout)', async (ctx) => {
+    if (!reg) return ctx.skip();
+    for (const repo of [`${reg.host}/acme/base-flag`, `oci:${path.join(packs.dir, 'base-layout')}`]) {
+      const first = await epack(['push', `${repo}:v1`, packs.v1]);
+      expect(first.code, first.stderr).toBe(0);
+      const next = await epack(['push', `${repo}:v2`, packs.v2, '--base', 'v1', '--json']);
+      expect(next.code, next.stderr).toBe(0);
+      expect(JSON.parse(next.stdout)).toMatchObject({ blobsPushed: 2, blobsSkipped: 3, blobsKnownFromBase: 3 });
+      // a base that is not there is no error: every blob is checked as usual
+      const missing = await epack(['push', `${repo}:v3`, packs.v2, '--base', 'never-pushed', '--json']);
+      expect(missing.code, missing.stderr).toBe(0);
+      expect(JSON.parse(missing.stdout)).toMatchObject({ blobsPushed: 0, blobsSkipped: 5, blobsKnownFromBase: 0 });
+      const bad = await epack(['push', `${repo}:v4`, packs.v2, '--base', 'not a tag!']);
+      expect(bad.code).toBe(2);
+      expect(oneLine(bad.stderr)).toMatch(/^epack: .*invalid/i);
+    }
   });
 
   it('refuses to push a pack whose artifact does not match its manifest: exit 2, nothing tagged', async (ctx) => {

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPack } from '../../packages/oci-pack/src/pack/read.js';
 import { diffPacks } from '../../packages/oci-pack/src/pack/diff.js';
 import { openRemotePack } from '../../packages/oci-pack/src/publish/remote-pack.js';
+import { pushPack } from '../../packages/oci-pack/src/publish/push.js';
+import type { Deleter } from '../../packages/oci-pack/src/store/types.js';
 import { pullPackRef, pushPackFile } from '../../packages/oci-pack/src/publish/transfer.js';
 import { openTarget, TargetPool, type OpenTargetOptions } from '../../packages/oci-pack/src/store/open.js';
 import { counting } from '../../packages/oci-pack/test/publish/counting.js';
@@ -59,6 +61,34 @@ for (const { kind, auth } of matrix) describe(`${kind}/${auth}`, () => {
     }
     const again = await pushPackFile({ target: `${repo}:v2`, packPath: packs.v2, targetOptions: options, env: {} });
     expect(again).toMatchObject({ blobsPushed: 2, blobsSkipped: 3 });
+  });
+
+  it('re-push with a base checks only blobs the base does not list, and recovers when one of those is gone', async (ctx) => {
+    if (!reg) return ctx.skip();
+    const repo = `${reg.host}/acme/based`;
+    await pushPackFile({ target: `${repo}:v1`, packPath: packs.v1, targetOptions: options, env: {} });
+    const opened = await openTarget(repo, options);
+    const v2 = await openPack(packs.v2);
+    try {
+      const { store, calls } = counting(opened.target);
+      const result = await pushPack(store, v2, { tags: ['v2'], bases: ['v1', 'no-such-tag'] });
+      // 3 layers are unchanged; only the changed artifact and the new config are checked (and sent)
+      expect(result).toMatchObject({ blobsPushed: 2, blobsSkipped: 3, blobsKnownFromBase: 3 });
+      expect(calls.filter((c) => c.op === 'exists')).toHaveLength(2);
+
+      // a registry that lost a blob the base lists: the manifest PUT is refused, the blobs are checked and sent again
+      const v1Manifest = (await openRemotePack(opened.target, 'v1')).imageManifest;
+      const lost = v1Manifest.layers.find((l) => v2.artifacts.some((a) => a.digest === l.digest))!;
+      await (opened.target as typeof opened.target & Deleter).delete(lost);
+      expect(await opened.target.exists(lost)).toBe(false);
+      const again = await pushPack(opened.target, v2, { tags: ['v3'], bases: ['v1'] });
+      expect(again.digest).toBe(result.digest);
+      const pulled = path.join(packs.dir, `${kind}-${auth}-based.epack`);
+      await pullPackRef({ reference: `${repo}:v3`, out: pulled, targetOptions: options });
+      expect((await readFile(pulled)).equals(await readFile(packs.v2))).toBe(true);
+    } finally {
+      await v2.close();
+    }
   });
 
   it('signs on push: the signature referrer verifies with the public key (API or tag fallback)', async (ctx) => {

@@ -16,6 +16,7 @@ interface Args extends RegistryFlags, PackLimitFlags {
   config?: string;
   concurrency: number;
   mountFrom?: string;
+  base?: string[];
   source?: string;
   revision?: string;
   versionAnnotation?: string;
@@ -45,6 +46,7 @@ export default defineCommand<Args>({
         .option('concurrency', { type: 'number', default: 4, describe: 'Blob uploads in flight' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would be uploaded, tagged and signed; change nothing' })
         .option('mount-from', { type: 'string', describe: 'Repository of the same registry to mount existing blobs from' })
+        .option('base', { type: 'string', array: true, describe: 'Tag or digest of an earlier push to the target repository: the blobs it lists are not checked again (repeatable; the tags pushed are always used)' })
         .option('source', { type: 'string', describe: 'org.opencontainers.image.source (default from CI: GITHUB_SERVER_URL/GITHUB_REPOSITORY, CI_PROJECT_URL)' })
         .option('revision', { type: 'string', describe: 'org.opencontainers.image.revision (default from CI: GITHUB_SHA, CI_COMMIT_SHA)' })
         .option('version-annotation', { type: 'string', describe: 'org.opencontainers.image.version (default from CI tag builds)' })
@@ -59,6 +61,7 @@ export default defineCommand<Args>({
     )
       .example('epack push oci:./store:v1 evidence.epack', 'push into a local OCI layout')
       .example('epack push ghcr.io/acme/evidence:2026-11 evidence.epack --label soc2', 'push with an extra tag')
+      .example('epack push ghcr.io/acme/evidence:2026-12 evidence.epack --base 2026-11', 'push the next release; blobs of 2026-11 are not checked again')
       .example('epack push prod evidence.epack --env staging', 'push to the remote "prod" of epack.yaml, staging overrides')
       .example('epack push oci:./store:v1 e.epack --key cosign.pem --tlog-upload=false', 'push, then attach a key signature'),
   run: async (args, { out }) => {
@@ -79,6 +82,7 @@ export default defineCommand<Args>({
         ...(args.env !== undefined ? { environment: args.env } : {}),
         ...(args.config !== undefined ? { configFile: args.config } : {}),
         ...(args.mountFrom !== undefined ? { mountFrom: args.mountFrom } : {}),
+        ...(args.base !== undefined ? { bases: args.base } : {}),
         ...(args.source !== undefined ? { source: args.source } : {}),
         ...(args.revision !== undefined ? { revision: args.revision } : {}),
         ...(args.versionAnnotation !== undefined ? { version: args.versionAnnotation } : {}),
@@ -126,6 +130,7 @@ export default defineCommand<Args>({
         packDigest: result.packDigest,
         blobsPushed: result.blobsPushed,
         blobsSkipped: result.blobsSkipped,
+        blobsKnownFromBase: result.blobsKnownFromBase,
         bytesPushed: result.bytesPushed,
         ...(result.remote ? { remote: result.remote } : {}),
         ...(result.signature ? { signature: result.signature } : {}),

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import * as yazl from 'yazl';
 import { EpackError, PackError } from '../error.js';
+import { FlushBehind, type GrowingFile } from './flush-behind.js';
 import { useNativeCrc32ForYazl } from './zip-crc.js';
 
 useNativeCrc32ForYazl();
@@ -129,6 +130,9 @@ function writeZip(tmpPath: string, entries: readonly ZipWriteEntry[], mtime: Dat
   return new Promise<ZipWriteResult>((resolve, reject) => {
     const zip = new yazl.ZipFile();
     const out = createWriteStream(tmpPath, { flags: 'wx', mode: 0o644 });
+    // fs.WriteStream keeps its descriptor in an untyped `fd` field
+    const flush = new FlushBehind(out as unknown as GrowingFile);
+    out.once('close', () => flush.stop());
     let settled = false;
     let written = 0;
     const inputs = new Set<Readable>();

@@ -110,9 +110,11 @@ export async function pullPack(store: PackSourceStore, reference: string | Descr
     });
     return stream;
   };
-  // The writer asks for artifacts one at a time, sorted by path: small ones are fetched ahead.
+  // The writer asks for artifacts one at a time, sorted by path: small ones
+  // are fetched ahead into memory, large ones downloaded ahead, in parallel,
+  // into the staging folder.
   const inWriteOrder = [...remote.artifacts].sort((a, b) => compareUtf8(a.path, b.path)).map((a) => ({ ...a, key: a.path }));
-  const prefetcher = new Prefetcher(inWriteOrder, fetchArtifact, signalOption);
+  const prefetcher = new Prefetcher(inWriteOrder, fetchArtifact, { ...signalOption, stagingDir: staging });
   try {
     await writePack(tmp, {
       manifestBytes: remote.manifestBytes,
@@ -132,7 +134,7 @@ export async function pullPack(store: PackSourceStore, reference: string | Descr
       throw outputError(out, err);
     });
   } finally {
-    prefetcher.close();
+    await prefetcher.close();
     await rm(staging, { recursive: true, force: true });
   }
   return {

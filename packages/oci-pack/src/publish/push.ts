@@ -8,14 +8,14 @@
  */
 import { Readable } from 'node:stream';
 import pLimit from 'p-limit';
-import { UsageError } from '../error.js';
+import { EpackError, UsageError } from '../error.js';
 import type { Descriptor, ImageManifest } from '../oci/descriptor.js';
 import { opensVerified } from '../pack/artifact-check.js';
 import type { PackReader } from '../pack/types.js';
 import { isMounter, isReferencePusher, type Target } from '../store/types.js';
-import { digestOf } from '../oci/digest.js';
+import { digestOf, isDigest, verifyBytes } from '../oci/digest.js';
 import { readAll } from '../store/read-all.js';
-import { type AttestationBlob, type MappingOptions, packToImageManifest } from './mapping.js';
+import { type AttestationBlob, MAX_IMAGE_MANIFEST_SIZE, type MappingOptions, packToImageManifest } from './mapping.js';
 
 /** A snapshot of a push's progress. */
 export interface PushProgress {
@@ -37,6 +37,14 @@ export interface PushPackOptions extends MappingOptions {
   mountFrom?: string;
   /** Check what the target has and report what would be sent; store nothing. */
   dryRun?: boolean;
+  /**
+   * Tags or digests in the target of earlier pushes (e.g. the previous
+   * release, or the tag being pushed again). The blobs their manifests list
+   * are held by the target, so they are not checked one by one: a re-push
+   * sends one GET per base instead of one HEAD per unchanged blob. A base
+   * that does not exist, or is not an image manifest, is ignored.
+   */
+  bases?: readonly string[];
   signal?: AbortSignal;
   onProgress?: (progress: PushProgress) => void;
 }
@@ -52,6 +60,8 @@ export interface PushPackResult {
   blobsPushed: number;
   /** Blobs the target already had. */
   blobsSkipped: number;
+  /** Of the skipped blobs, those known to be present from a base manifest (not checked). */
+  blobsKnownFromBase: number;
   bytesPushed: number;
   /** The OCI manifest pushed (or that would be). */
   manifest: ImageManifest;
@@ -109,6 +119,8 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
   };
   report();
 
+  const known = await blobsOfBases(target, options.bases ?? [], options.signal);
+  let blobsKnownFromBase = 0;
   let blobsPushed = 0;
   let blobsSkipped = 0;
   let bytesPushed = 0;
@@ -124,7 +136,9 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
   const sendBlob = async (blob: Blob, uploadSlot: <T>(upload: () => Promise<T>) => Promise<T> = (upload) => upload()): Promise<void> => {
     signal.throwIfAborted();
     const current = { path: blob.path, digest: blob.desc.digest, size: blob.desc.size };
-    if (await target.exists(blob.desc, { signal })) {
+    const fromBase = known.get(blob.desc.digest) === blob.desc.size;
+    if (fromBase || (await target.exists(blob.desc, { signal }))) {
+      if (fromBase) blobsKnownFromBase++;
       blobsSkipped++;
       progress.blobsDone++;
       progress.bytesDone += blob.desc.size;
@@ -202,7 +216,17 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
   options.signal?.throwIfAborted();
   const signalOption = options.signal ? { signal: options.signal } : {};
   if (!options.dryRun) {
-    await target.push(mapped.descriptor, mapped.bytes, signalOption);
+    try {
+      await target.push(mapped.descriptor, mapped.bytes, signalOption);
+    } catch (err) {
+      // A base listed a blob the target no longer has (a registry that lost or
+      // collected it): check those blobs like any other, then try once more.
+      if (blobsKnownFromBase === 0 || !(err instanceof EpackError) || err.code !== 'manifest_blob_unknown') throw err;
+      known.clear();
+      const uploads = pLimit(concurrency);
+      await Promise.all(allBlobs.map((blob) => sendBlob(blob, uploads)));
+      await target.push(mapped.descriptor, mapped.bytes, signalOption);
+    }
     for (const tag of tags) {
       if (isReferencePusher(target)) await target.pushReference(mapped.descriptor, mapped.bytes, tag, signalOption);
       else await target.tag(mapped.descriptor, tag, signalOption);
@@ -216,10 +240,53 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
     tags,
     blobsPushed,
     blobsSkipped,
+    blobsKnownFromBase,
     bytesPushed,
     manifest: mapped.imageManifest,
     dryRun: options.dryRun ?? false,
   };
+}
+
+/** Digest → size of every blob the image manifests of `bases` in `target` list (config and layers). */
+async function blobsOfBases(target: Target, bases: readonly string[], signal: AbortSignal | undefined): Promise<Map<string, number>> {
+  const known = new Map<string, number>();
+  const signalOption = signal ? { signal } : {};
+  for (const base of bases) {
+    if (!TAG.test(base) && !isDigest(base)) {
+      throw new UsageError('invalid_base', `base "${base}" is neither a tag nor a digest`, { hint: 'give a tag (e.g. --base v1) or a digest (sha256:...) of the target repository' });
+    }
+  }
+  for (const base of new Set(bases)) {
+    let manifest: ImageManifest | undefined;
+    try {
+      const desc = await target.resolve(base, signalOption);
+      if (desc.size > MAX_IMAGE_MANIFEST_SIZE) continue;
+      const bytes = await readAll(await target.fetch(desc, signalOption), MAX_IMAGE_MANIFEST_SIZE);
+      verifyBytes(desc, bytes, base);
+      manifest = imageManifestOrUndefined(bytes);
+    } catch (err) {
+      if (err instanceof EpackError && err.kind === 'not_found') continue;
+      throw err;
+    }
+    if (!manifest) continue;
+    for (const desc of [manifest.config, ...manifest.layers]) known.set(desc.digest, desc.size);
+  }
+  return known;
+}
+
+function imageManifestOrUndefined(bytes: Uint8Array): ImageManifest | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const m = parsed as Partial<ImageManifest>;
+  const isDescriptor = (d: unknown): d is Descriptor =>
+    typeof d === 'object' && d !== null && typeof (d as Descriptor).digest === 'string' && Number.isSafeInteger((d as Descriptor).size);
+  if (!isDescriptor(m.config) || !Array.isArray(m.layers) || !m.layers.every(isDescriptor)) return undefined;
+  return m as ImageManifest;
 }
 
 /** A store whose blob upload can open the content again (registries). */

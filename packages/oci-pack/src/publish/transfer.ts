@@ -27,6 +27,12 @@ export interface PushFileRequest extends Omit<DestinationRequest, 'generatedAt'>
   concurrency?: number;
   /** A repository of the same registry to mount blobs from. */
   mountFrom?: string;
+  /**
+   * Tags or digests of earlier pushes in the target repository whose blobs
+   * need no existence check (see PushPackOptions.bases). The tags being
+   * pushed are always used too, so re-pushing e.g. `latest` benefits.
+   */
+  bases?: readonly string[];
   targetOptions?: OpenTargetOptions;
   /** Report what would be pushed, tagged and signed; store nothing. */
   dryRun?: boolean;
@@ -89,6 +95,7 @@ export async function pushPackFile(request: PushFileRequest): Promise<PushFileRe
       annotations: destination.annotations,
       ...provenance,
       ...(destination.mountFrom !== undefined ? { mountFrom: destination.mountFrom } : {}),
+      bases: [...(request.bases ?? []), ...destination.tags],
       ...pick(request, ['concurrency', 'mountFrom', 'signal', 'onProgress', 'dryRun']),
     });
     const signer = signerFor(request, destination);
