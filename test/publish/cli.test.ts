@@ -208,6 +208,29 @@ describe('epack push / pull', () => {
     }
   });
 
+  it('pull --concurrency downloads large blobs ahead into staging files and writes the same pack', async (ctx) => {
+    if (!reg) return ctx.skip();
+    const inputs = path.join(packs.dir, 'large-inputs');
+    await mkdir(inputs, { recursive: true });
+    for (let i = 0; i < 4; i++) await writeFile(path.join(inputs, `part-${i}.bin`), randomBytes(2 * 1024 * 1024 + i));
+    await writeFile(path.join(inputs, 'small.json'), '{"small":true}');
+    const pack = path.join(packs.dir, 'large.epack');
+    const build = await epack(['build', pack, inputs, '--stream', 'acme/large']);
+    expect(build.code, build.stderr).toBe(0);
+    const ref = `${reg.host}/acme/large:v1`;
+    expect((await epack(['push', ref, pack])).code).toBe(0);
+    for (const concurrency of ['1', '3']) {
+      const out = path.join(packs.dir, `large-${concurrency}.epack`);
+      const pull = await epack(['pull', ref, '-o', out, '--concurrency', concurrency]);
+      expect(pull.code, pull.stderr).toBe(0);
+      expect((await readFile(out)).equals(await readFile(pack))).toBe(true);
+    }
+    const bad = await epack(['pull', ref, '-o', path.join(packs.dir, 'never.epack'), '--concurrency', '0']);
+    expect(bad.code).toBe(2);
+    expect(oneLine(bad.stderr)).toMatch(/invalid_concurrency/);
+    expect(existsSync(path.join(packs.dir, 'never.epack'))).toBe(false);
+  });
+
   it('refuses to push a pack whose artifact does not match its manifest: exit 2, nothing tagged', async (ctx) => {
     if (!reg) return ctx.skip();
     const good = 'expected content\n';

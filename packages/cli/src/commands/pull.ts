@@ -13,6 +13,7 @@ interface Args extends RegistryFlags, PolicyFlags, PackLimitFlags {
   output?: string;
   env?: string;
   config?: string;
+  concurrency: number;
   verify: boolean;
 }
 
@@ -31,6 +32,7 @@ export default defineCommand<Args>({
         .option('output', { alias: 'o', type: 'string', describe: 'The pack file to write (default: <repository>-<tag>.epack)' })
         .option('env', { type: 'string', describe: 'Environment of epack.yaml whose overrides apply to the remote' })
         .option('config', { type: 'string', describe: 'The remotes file (default: ./epack.yaml)' })
+        .option('concurrency', { type: 'number', default: 1, describe: 'Large blobs downloaded at once; above 1 they are staged on disk first (for distant registries)' })
         .option('verify', {
           type: 'boolean',
           default: false,
@@ -67,6 +69,7 @@ export default defineCommand<Args>({
         ...(args.env !== undefined ? { environment: args.env } : {}),
         ...(args.config !== undefined ? { configFile: args.config } : {}),
         targetOptions: targetOptions(args, out),
+        concurrency: args.concurrency,
         ...limitsOption(args),
         ...(args.verify ? { verify } : {}),
         onProgress: (p) => progress.update(p),

@@ -46,6 +46,16 @@ export interface PullPackOptions {
   displayName?: string;
   /** Budgets of the pack written (default: the spec's; raise them to pull larger packs). */
   limits?: Partial<PackLimits>;
+  /**
+   * Large blobs (over 1 MiB) downloaded at once (default 1). The pack is one
+   * ZIP written in order, so with more than one the blobs after the one
+   * being written are downloaded ahead into staging files and copied in
+   * when their turn comes. That pays where a single download is slow (a
+   * distant registry); where the CPU is the limit (a registry on the same
+   * machine or network) the extra copy makes the pull slower
+   * (docs/performance.md).
+   */
+  concurrency?: number;
   signal?: AbortSignal;
   onProgress?: (progress: PullProgress) => void;
 }
@@ -66,6 +76,10 @@ export interface PullPackResult {
 
 export async function pullPack(store: PackSourceStore, reference: string | Descriptor, options: PullPackOptions): Promise<PullPackResult> {
   const signalOption = options.signal ? { signal: options.signal } : {};
+  const concurrency = options.concurrency ?? 1;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+    throw new UsageError('invalid_concurrency', `concurrency must be a whole number of at least 1, got ${String(concurrency)}`);
+  }
   const remote = await openRemotePack(store, reference, {
     ...signalOption,
     ...(options.displayName ? { displayName: options.displayName } : {}),
@@ -111,10 +125,10 @@ export async function pullPack(store: PackSourceStore, reference: string | Descr
     return stream;
   };
   // The writer asks for artifacts one at a time, sorted by path: small ones
-  // are fetched ahead into memory, large ones downloaded ahead, in parallel,
-  // into the staging folder.
+  // are fetched ahead into memory, large ones (with concurrency > 1)
+  // downloaded ahead, in parallel, into the staging folder.
   const inWriteOrder = [...remote.artifacts].sort((a, b) => compareUtf8(a.path, b.path)).map((a) => ({ ...a, key: a.path }));
-  const prefetcher = new Prefetcher(inWriteOrder, fetchArtifact, { ...signalOption, stagingDir: staging });
+  const prefetcher = new Prefetcher(inWriteOrder, fetchArtifact, { ...signalOption, ...(concurrency > 1 ? { stagingDir: staging, stagedBlobs: concurrency - 1 } : {}) });
   try {
     await writePack(tmp, {
       manifestBytes: remote.manifestBytes,

@@ -153,7 +153,7 @@ function signerFor(request: PushFileRequest, destination: Destination): SignerOp
   return { ...fromRemote, ...request.signer };
 }
 
-export interface PullRefRequest extends Pick<PullPackOptions, 'verify' | 'signal' | 'onProgress' | 'limits'> {
+export interface PullRefRequest extends Pick<PullPackOptions, 'verify' | 'signal' | 'onProgress' | 'limits' | 'concurrency'> {
   /** A reference, or `<remote>:<tag>` / `<remote>@<digest>` of epack.yaml. */
   reference: string;
   environment?: string;
@@ -181,7 +181,7 @@ export async function pullPackRef(request: PullRefRequest): Promise<PullRefResul
     const result = await pullPack(opened.target, descriptor, {
       out,
       displayName: `${opened.base}@${descriptor.digest}`,
-      ...pick(request, ['verify', 'signal', 'onProgress', 'limits']),
+      ...pick(request, ['verify', 'signal', 'onProgress', 'limits', 'concurrency']),
     });
     return { ...result, reference: `${opened.base}@${result.digest}`, ...(source.remote ? { remote: source.remote } : {}) };
   } finally {

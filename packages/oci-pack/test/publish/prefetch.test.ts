@@ -1,5 +1,8 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Prefetcher } from '../../src/publish/prefetch.js';
 
 interface Item {
@@ -65,7 +68,7 @@ describe('Prefetcher', () => {
     await expect(text(await p.open(list[0]!))).resolves.toBe('content of a0');
     await expect(text(await p.open(list[1]!))).resolves.toBe('content of a1');
     await expect(p.open(list[2]!)).rejects.toThrow('boom a2');
-    p.close();
+    await p.close();
   });
 
   it('aborts fetches in flight when closed', async () => {
@@ -75,8 +78,42 @@ describe('Prefetcher', () => {
       return Readable.from([Buffer.from('x')]);
     });
     await p.open({ key: 'a0', size: 10 });
-    p.close();
+    await p.close();
     expect(seen.length).toBe(2);
     expect(seen.every((s) => s.aborted)).toBe(true);
+  });
+
+  describe('with a staging folder', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(path.join(tmpdir(), 'prefetch-'));
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('downloads large items ahead into files, at most stagedBlobs at once, and removes each once read', async () => {
+      const list = items([5000, 5000, 5000, 5000, 5000, 10]);
+      const rec = recorder();
+      const p = new Prefetcher(list, rec.fetch, { maxBlobBytes: 100, stagingDir: dir, stagedBlobs: 2 });
+      expect(await text(await p.open(list[0]!))).toBe('content of a0');
+      // a0 streamed directly; a1 and a2 staged; a5 (small) fetched into memory
+      await new Promise((r) => setTimeout(r, 20));
+      expect([...rec.calls].sort()).toEqual(['a0', 'a1', 'a2', 'a5']);
+      expect(readdirSync(dir)).toHaveLength(2);
+      for (const item of list.slice(1)) expect(await text(await p.open(item))).toBe(`content of ${item.key}`);
+      expect(rec.calls).toHaveLength(6);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(readdirSync(dir)).toEqual([]);
+      await p.close();
+    });
+
+    it('reports a failed staged download when that item is asked for, and leaves no file after close', async () => {
+      const list = items([5000, 5000, 5000]);
+      const rec = recorder('a1');
+      const p = new Prefetcher(list, rec.fetch, { maxBlobBytes: 100, stagingDir: dir, stagedBlobs: 2 });
+      expect(await text(await p.open(list[0]!))).toBe('content of a0');
+      await expect(p.open(list[1]!)).rejects.toThrow('boom a1');
+      await p.close();
+      expect(readdirSync(dir)).toEqual([]);
+    });
   });
 });
