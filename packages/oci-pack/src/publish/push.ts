@@ -3,7 +3,9 @@
  *
  * Order matters for readers: blobs first (skipping what the target already
  * has, mounting from a sibling repository where possible), then the config,
- * then the manifest by digest, and only then the tags. A reader that sees a
+ * then the manifest with its first tag (one PUT by tag, which a registry
+ * stores and tags at once; by digest where there is no tag), and only then
+ * the other tags. A reader that sees a
  * tag therefore always finds everything it points at.
  */
 import { Readable } from 'node:stream';
@@ -216,18 +218,25 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
   options.signal?.throwIfAborted();
   const signalOption = options.signal ? { signal: options.signal } : {};
   if (!options.dryRun) {
+    // A registry stores a manifest PUT by tag and sets the tag in one request, so the
+    // first tag goes with the manifest itself (one upload and one check of its blobs, not two).
+    const [firstTag, ...otherTags] = tags;
+    const byReference = firstTag !== undefined && isReferencePusher(target) ? target : undefined;
+    const putManifest = (): Promise<void> =>
+      byReference ? byReference.pushReference(mapped.descriptor, mapped.bytes, firstTag!, signalOption) : target.push(mapped.descriptor, mapped.bytes, signalOption);
     try {
-      await target.push(mapped.descriptor, mapped.bytes, signalOption);
+      await putManifest();
     } catch (err) {
       // A base listed a blob the target no longer has (a registry that lost or
-      // collected it): check those blobs like any other, then try once more.
+      // collected it): check every blob like any other, then try once more.
       if (blobsKnownFromBase === 0 || !(err instanceof EpackError) || err.code !== 'manifest_blob_unknown') throw err;
       known.clear();
+      blobsKnownFromBase = blobsPushed = blobsSkipped = bytesPushed = progress.blobsDone = progress.bytesDone = 0;
       const uploads = pLimit(concurrency);
       await Promise.all(allBlobs.map((blob) => sendBlob(blob, uploads)));
-      await target.push(mapped.descriptor, mapped.bytes, signalOption);
+      await putManifest();
     }
-    for (const tag of tags) {
+    for (const tag of byReference ? otherTags : tags) {
       if (isReferencePusher(target)) await target.pushReference(mapped.descriptor, mapped.bytes, tag, signalOption);
       else await target.tag(mapped.descriptor, tag, signalOption);
     }
