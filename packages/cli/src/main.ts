@@ -42,6 +42,7 @@ export function buildParser(argv: string[], commands: readonly CommandSpec[], ct
       const text = msg?.startsWith('Did you mean') ? `unknown command "${argv[0] ?? ''}". ${msg}` : (msg ?? 'invalid arguments');
       throw new UsageError('usage', text, { hint: 'see epack --help' });
     });
+  skipHelpCaching(parser);
   for (const spec of commands) {
     parser = parser.command({
       command: spec.command as string | readonly string[],
@@ -56,6 +57,20 @@ export function buildParser(argv: string[], commands: readonly CommandSpec[], ct
     });
   }
   return parser;
+}
+
+/**
+ * yargs renders the whole help text every time a command starts, to have it
+ * for a failure message. Our `.fail` prints one line instead, so that text is
+ * never shown; rendering it (the width of every help line) cost ~60 ms of CPU
+ * in the middle of every command, e.g. a tenth of a re-push (W3 in
+ * docs/performance.md). This reaches into yargs' internals: should they
+ * change, the help is simply rendered as before.
+ */
+function skipHelpCaching(parser: Argv): void {
+  type Internals = { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } };
+  const usage = (parser as unknown as Internals).getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
 }
 
 export async function main(argv: string[]): Promise<number> {
