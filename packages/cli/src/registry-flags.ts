@@ -34,7 +34,8 @@ export function withRegistryFlags(yargs: Argv): Argv {
 /** Target options from the flags; debug traces and registry warnings go to stderr. */
 export function targetOptions(flags: RegistryFlags, out: Output): OpenTargetOptions {
   const options: OpenTargetOptions = {
-    onDebug: (line) => out.debug(line),
+    // only with --debug: the per-request trace lines are not even formatted otherwise
+    ...(out.debugEnabled ? { onDebug: (line: string) => out.debug(line) } : {}),
     onWarning: (text) => out.warn(text),
   };
   if (flags.plainHttp) options.plainHttp = true;

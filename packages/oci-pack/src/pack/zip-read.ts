@@ -115,6 +115,9 @@ export class SafeZip {
     const entry = this.files.get(name);
     if (!entry) throw new PackError('missing_entry', `${name} is not in the pack`);
     if (entry.uncompressedSize > maxBytes) throw tooLarge(entry.name, entry.uncompressedSize, maxBytes);
+    if (entry.compressedSize <= SMALL_ENTRY_BYTES && entry.uncompressedSize <= SMALL_ENTRY_BYTES) {
+      return Readable.from(readSmallEntry(this.handle, entry, maxBytes, this.limits.maxCompressionRatio), { objectMode: false });
+    }
     const raw = new RangeReader(this.handle, entry.dataStart, entry.compressedSize);
     const guard = new EntryGuard(entry, maxBytes, this.limits.maxCompressionRatio, () => raw.consumed);
     if (entry.compressionMethod === 0) {
@@ -603,23 +606,63 @@ class EntryGuard extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.produced += chunk.length;
     const e = this.entry;
-    if (this.produced > this.maxBytes) return cb(tooLarge(e.name, this.produced, this.maxBytes));
-    if (this.produced > e.uncompressedSize) {
-      return cb(new PackError('entry_size_mismatch', `${e.name} inflates to more than its declared ${e.uncompressedSize} bytes`, { details: { path: e.name } }));
-    }
-    if (this.produced > COMPRESSION_RATIO_GRACE_BYTES && this.produced > Math.max(this.consumed(), 1) * this.maxRatio) {
-      return cb(new PackError('compression_bomb', `${e.name} expands more than ${this.maxRatio}:1 while inflating`, { details: { entry: e.name, reason: 'compression_bomb', related: ['zip_bomb'] } }));
-    }
+    const overrun = inflationOverrun(e, this.produced, this.consumed(), this.maxBytes, this.maxRatio);
+    if (overrun) return cb(overrun);
     this.crc = zlib.crc32(chunk, this.crc);
     cb(null, chunk);
   }
 
   override _flush(cb: TransformCallback): void {
-    const e = this.entry;
-    if (this.produced !== e.uncompressedSize) {
-      return cb(new PackError('entry_size_mismatch', `${e.name} yields ${this.produced} bytes, its header says ${e.uncompressedSize}`, { details: { path: e.name } }));
-    }
-    if (this.crc >>> 0 !== e.crc32 >>> 0) return cb(new PackError('crc_mismatch', `${e.name}: CRC-32 does not match (corrupt archive)`, { details: { path: e.name } }));
-    cb();
+    cb(endMismatch(this.entry, this.produced, this.crc));
   }
+}
+
+/** What is wrong once `produced` bytes came out of `consumed` input bytes, if anything. */
+function inflationOverrun(e: ZipFileEntry, produced: number, consumed: number, maxBytes: number, maxRatio: number): PackError | undefined {
+  if (produced > maxBytes) return tooLarge(e.name, produced, maxBytes);
+  if (produced > e.uncompressedSize) {
+    return new PackError('entry_size_mismatch', `${e.name} inflates to more than its declared ${e.uncompressedSize} bytes`, { details: { path: e.name } });
+  }
+  if (produced > COMPRESSION_RATIO_GRACE_BYTES && produced > Math.max(consumed, 1) * maxRatio) {
+    return new PackError('compression_bomb', `${e.name} expands more than ${maxRatio}:1 while inflating`, { details: { entry: e.name, reason: 'compression_bomb', related: ['zip_bomb'] } });
+  }
+  return undefined;
+}
+
+/** What is wrong with an entry's complete output, if anything. */
+function endMismatch(e: ZipFileEntry, produced: number, crc: number): PackError | undefined {
+  if (produced !== e.uncompressedSize) {
+    return new PackError('entry_size_mismatch', `${e.name} yields ${produced} bytes, its header says ${e.uncompressedSize}`, { details: { path: e.name } });
+  }
+  if (crc >>> 0 !== e.crc32 >>> 0) return new PackError('crc_mismatch', `${e.name}: CRC-32 does not match (corrupt archive)`, { details: { path: e.name } });
+  return undefined;
+}
+
+/**
+ * Entries up to this size are read with one read and inflated in one call:
+ * a pack of thousands of small artifacts spent most of its reading time
+ * setting up a stream chain per entry (docs/performance.md, W2).
+ */
+const SMALL_ENTRY_BYTES = 1024 * 1024;
+
+/** One small entry, checked exactly as {@link EntryGuard} checks a streamed one. */
+async function* readSmallEntry(handle: FileHandle, e: ZipFileEntry, maxBytes: number, maxRatio: number): AsyncGenerator<Buffer> {
+  const compressed = await readAt(handle, e.dataStart, e.compressedSize);
+  let data = compressed;
+  if (e.compressionMethod !== 0) {
+    try {
+      // one byte more than declared shows an entry that inflates too far, without inflating all of it
+      data = zlib.inflateRawSync(compressed, { maxOutputLength: Math.max(1, e.uncompressedSize + 1) });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw inflationOverrun(e, e.uncompressedSize + 1, e.compressedSize, maxBytes, maxRatio) ?? new PackError('entry_size_mismatch', `${e.name} inflates to more than its declared ${e.uncompressedSize} bytes`);
+      }
+      throw new PackError('invalid_zip_format', `${e.name}: corrupt deflate data (${(err as Error).message})`, { cause: err });
+    }
+  }
+  const overrun = inflationOverrun(e, data.length, e.compressedSize, maxBytes, maxRatio);
+  if (overrun) throw overrun;
+  const mismatch = endMismatch(e, data.length, zlib.crc32(data));
+  if (mismatch) throw mismatch;
+  if (data.length > 0) yield data;
 }

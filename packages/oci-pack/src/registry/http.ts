@@ -120,7 +120,7 @@ export class Transport {
         }
         headers['content-length'] = String(body instanceof Uint8Array ? body.byteLength : body.length);
       }
-      this.debug(`> ${method} ${redactUrl(url)} ${formatHeaders(headers)}`);
+      if (this.tracing) this.debug(`> ${method} ${redactUrl(url)} ${formatHeaders(headers)}`);
       // Opening the content (a file, a stream) is not a network step: its errors pass through untouched.
       const payload = body === undefined ? undefined : body instanceof Uint8Array ? body : await body.open();
       let res: Dispatcher.ResponseData;
@@ -141,7 +141,7 @@ export class Transport {
         continue;
       }
       const resHeaders = flattenHeaders(res.headers);
-      this.debug(`< ${res.statusCode} ${method} ${redactUrl(url)} ${formatHeaders(resHeaders)}`);
+      if (this.tracing) this.debug(`< ${res.statusCode} ${method} ${redactUrl(url)} ${formatHeaders(resHeaders)}`);
       this.warnOnce(resHeaders['warning']);
 
       if (res.statusCode === 401 && sameOrigin) {
@@ -213,6 +213,11 @@ export class Transport {
 
   debug(line: string): void {
     this.options.onDebug?.(line);
+  }
+
+  /** Whether debug lines go anywhere: the per-request ones are not even formatted otherwise. */
+  private get tracing(): boolean {
+    return this.options.onDebug !== undefined;
   }
 
   /** Something the user should know that is not an error (to the debug trace when nobody listens). */

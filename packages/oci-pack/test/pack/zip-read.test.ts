@@ -245,3 +245,35 @@ function unicodePathExtra(name: string): Buffer {
   header.writeUInt16LE(data.length, 2);
   return Buffer.concat([header, data]);
 }
+
+describe('SafeZip: entry reads check size and CRC-32, small entries (one read) and large ones (streamed) alike', () => {
+  const sizes = { small: 3000, large: 1536 * 1024 };
+  async function readCode(data: Buffer, lie: Partial<CraftEntry>): Promise<string> {
+    const zip = await SafeZip.open(write(craftZip([...packEntries(good), { name: 'artifacts/b.bin', data, method: 8, ...lie }])));
+    try {
+      return await codeOf(
+        (async () => {
+          for await (const _ of zip.openEntry('artifacts/b.bin')) void _;
+        })(),
+      );
+    } finally {
+      await zip.close();
+    }
+  }
+  for (const [label, size] of Object.entries(sizes)) {
+    // random bytes: deflate cannot shrink them, so no ratio check gets in the way
+    const data = Buffer.from(Array.from({ length: size }, (_, i) => (i * 2654435761) >>> 24));
+    it(`${label}: the true content reads back`, async () => {
+      expect(await readCode(data, {})).toBe('ok');
+    });
+    it(`${label}: inflating past the declared size is entry_size_mismatch`, async () => {
+      expect(await readCode(data, { uncompressedSize: size - 1 })).toBe('entry_size_mismatch');
+    });
+    it(`${label}: inflating to less than the declared size is entry_size_mismatch`, async () => {
+      expect(await readCode(data, { uncompressedSize: size + 1 })).toBe('entry_size_mismatch');
+    });
+    it(`${label}: a wrong CRC-32 is crc_mismatch`, async () => {
+      expect(await readCode(data, { crc: 12345 })).toBe('crc_mismatch');
+    });
+  }
+});
