@@ -341,23 +341,23 @@ async function readCentralDirectory(handle: FileHandle, fileSize: number, bounds
   return new Promise((resolve, reject) => {
     const options = { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: false, strictFileNames: true };
     const onOpen = (err: Error | null, zip?: yauzl.ZipFile): void => {
-        if (err || !zip) {
-          reject(notZip(err?.message ?? 'unreadable'));
-          return;
+      if (err || !zip) {
+        reject(notZip(err?.message ?? 'unreadable'));
+        return;
+      }
+      const entries: RawEntry[] = [];
+      zip.on('error', (e: Error) => reject(e instanceof EpackError ? e : centralDirectoryError(e)));
+      zip.on('end', () => resolve(entries));
+      zip.on('entry', (entry: yauzl.Entry) => {
+        try {
+          entries.push(toRawEntry(entry));
+          zip.readEntry();
+        } catch (e) {
+          zip.close();
+          reject(e);
         }
-        const entries: RawEntry[] = [];
-        zip.on('error', (e: Error) => reject(e instanceof EpackError ? e : centralDirectoryError(e)));
-        zip.on('end', () => resolve(entries));
-        zip.on('entry', (entry: yauzl.Entry) => {
-          try {
-            entries.push(toRawEntry(entry));
-            zip.readEntry();
-          } catch (e) {
-            zip.close();
-            reject(e);
-          }
-        });
-        zip.readEntry();
+      });
+      zip.readEntry();
     };
     if (reader) yauzl.fromRandomAccessReader(reader, fileSize, options, onOpen);
     else yauzl.fromFd(handle.fd, options, onOpen);
@@ -654,9 +654,8 @@ async function* readSmallEntry(handle: FileHandle, e: ZipFileEntry, maxBytes: nu
       // one byte more than declared shows an entry that inflates too far, without inflating all of it
       data = zlib.inflateRawSync(compressed, { maxOutputLength: Math.max(1, e.uncompressedSize + 1) });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw inflationOverrun(e, e.uncompressedSize + 1, e.compressedSize, maxBytes, maxRatio) ?? new PackError('entry_size_mismatch', `${e.name} inflates to more than its declared ${e.uncompressedSize} bytes`);
-      }
+      // past the declared size: inflationOverrun always names it (too large, or a size mismatch)
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw inflationOverrun(e, e.uncompressedSize + 1, e.compressedSize, maxBytes, maxRatio)!;
       throw new PackError('invalid_zip_format', `${e.name}: corrupt deflate data (${(err as Error).message})`, { cause: err });
     }
   }

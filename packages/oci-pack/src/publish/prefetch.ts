@@ -50,6 +50,7 @@ export class Prefetcher<T extends PrefetchItem> {
   private readonly signal: AbortSignal;
   private readonly maxBlobBytes: number;
   private readonly window: number;
+  private readonly stagingDir: string | undefined;
   private readonly stagedBlobs: number;
   private nextToStart = 0;
   private nextToStage = 0;
@@ -59,12 +60,13 @@ export class Prefetcher<T extends PrefetchItem> {
     /** The items in the order they will be asked for. */
     private readonly order: readonly T[],
     private readonly fetch: (item: T, signal: AbortSignal) => Promise<Readable>,
-    private readonly options: PrefetchOptions = {},
+    options: PrefetchOptions = {},
   ) {
     order.forEach((item, i) => this.position.set(item.key, i));
     this.signal = options.signal ? AbortSignal.any([options.signal, this.abort.signal]) : this.abort.signal;
     this.maxBlobBytes = options.maxBlobBytes ?? 1024 * 1024;
     this.window = options.window ?? 8;
+    this.stagingDir = options.stagingDir;
     this.stagedBlobs = options.stagingDir ? Math.max(1, options.stagedBlobs ?? 3) : 0;
   }
 
@@ -108,7 +110,7 @@ export class Prefetcher<T extends PrefetchItem> {
 
   /** Keeps up to `stagedBlobs` large blobs after item `i` downloading into files. */
   private stageFrom(i: number): void {
-    const dir = this.options.stagingDir;
+    const dir = this.stagingDir;
     if (!dir || this.closed) return;
     this.nextToStage = Math.max(this.nextToStage, i + 1);
     while (this.staged.size < this.stagedBlobs && this.nextToStage < this.order.length) {

@@ -17,6 +17,7 @@ import { EpackError, UsageError } from '../error.js';
 import { compareUtf8 } from '../pack/digest.js';
 import { writePack } from '../pack/write.js';
 import type { EmbeddedArtifact, PackLimits } from '../pack/types.js';
+import { resolveConcurrency } from './concurrency.js';
 import { Prefetcher } from './prefetch.js';
 import { fetchVerified, openRemotePack, type PackSourceStore } from './remote-pack.js';
 
@@ -76,10 +77,7 @@ export interface PullPackResult {
 
 export async function pullPack(store: PackSourceStore, reference: string | Descriptor, options: PullPackOptions): Promise<PullPackResult> {
   const signalOption = options.signal ? { signal: options.signal } : {};
-  const concurrency = options.concurrency ?? 1;
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
-    throw new UsageError('invalid_concurrency', `concurrency must be a whole number of at least 1, got ${String(concurrency)}`);
-  }
+  const concurrency = resolveConcurrency(options.concurrency, 1);
   const remote = await openRemotePack(store, reference, {
     ...signalOption,
     ...(options.displayName ? { displayName: options.displayName } : {}),

@@ -17,6 +17,7 @@ import type { PackReader } from '../pack/types.js';
 import { isMounter, isReferencePusher, type Target } from '../store/types.js';
 import { digestOf, isDigest, verifyBytes } from '../oci/digest.js';
 import { readAll } from '../store/read-all.js';
+import { resolveConcurrency } from './concurrency.js';
 import { type AttestationBlob, MAX_IMAGE_MANIFEST_SIZE, type MappingOptions, packToImageManifest } from './mapping.js';
 
 /** A snapshot of a push's progress. */
@@ -87,10 +88,7 @@ interface Blob {
 
 export async function pushPack(target: Target, pack: PackReader, options: PushPackOptions = {}): Promise<PushPackResult> {
   const tags = uniqueTags(options.tags ?? []);
-  const concurrency = options.concurrency ?? 4;
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
-    throw new UsageError('invalid_concurrency', `concurrency must be a whole number of at least 1, got ${String(concurrency)}`);
-  }
+  const concurrency = resolveConcurrency(options.concurrency, 4);
   const attestations = await loadAttestations(pack);
   const mapped = packToImageManifest(
     { manifestBytes: pack.manifestBytes, manifest: pack.manifest, artifacts: pack.artifacts, attestations: attestations.map((a) => a.blob) },
@@ -236,10 +234,8 @@ export async function pushPack(target: Target, pack: PackReader, options: PushPa
       await Promise.all(allBlobs.map((blob) => sendBlob(blob, uploads)));
       await putManifest();
     }
-    for (const tag of byReference ? otherTags : tags) {
-      if (isReferencePusher(target)) await target.pushReference(mapped.descriptor, mapped.bytes, tag, signalOption);
-      else await target.tag(mapped.descriptor, tag, signalOption);
-    }
+    if (byReference) for (const tag of otherTags) await byReference.pushReference(mapped.descriptor, mapped.bytes, tag, signalOption);
+    else for (const tag of tags) await target.tag(mapped.descriptor, tag, signalOption);
   }
   return {
     digest: mapped.descriptor.digest,
