@@ -8,7 +8,16 @@ cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
 bash scripts/install-test-tools.sh
 export EPACK_TOOLS_DIR="${EPACK_TOOLS_DIR:-$HOME/.cache/epack-test-tools}"
-export EPACK_SHARED_DIR="${EPACK_SHARED_DIR:-$(cd .. && pwd)/shared}"
+# The spec vectors and samples live in ../shared; a clone made elsewhere (e.g.
+# /tmp/x) finds them next to the checkout it was cloned from.
+if [[ -z "${EPACK_SHARED_DIR:-}" ]]; then
+  EPACK_SHARED_DIR="$(cd .. && pwd)/shared"
+  origin="$(git remote get-url origin 2>/dev/null || true)"
+  if [[ ! -d "$EPACK_SHARED_DIR" && -n "$origin" && -d "$origin/../shared" ]]; then
+    EPACK_SHARED_DIR="$(cd "$origin/.." && pwd)/shared"
+  fi
+fi
+export EPACK_SHARED_DIR
 pnpm install --frozen-lockfile --reporter=silent
 
 # vitest's own summary is not a line CI reads, so close with the plain
